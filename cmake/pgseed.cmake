@@ -1,0 +1,2 @@
+function(pgseed_add_database_targets)
+endfunction()

@@ -1,0 +1,232 @@
+#include "pgseed/cli/arguments.h"
+
+#include "pgseed/error.h"
+#include "pgseed/util/fs.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+
+namespace pgseed::cli {
+namespace {
+
+struct OptionSpec {
+  const char* name;  // long name without dashes
+  char short_name;   // 0 for none
+  const char* value; // nullptr for a flag
+  const char* help;
+};
+
+struct CommandSpec {
+  const char* name;
+  const char* summary;
+  const char* positional;  // nullptr when the command takes none
+  const char* description;
+  std::vector<OptionSpec> options;
+};
+
+const OptionSpec database_url{"database-url", 0, "URL",
+                              "libpq URI or keyword string (default: $DATABASE_URL; unset: embedded cluster)"};
+const OptionSpec database_url_file{"database-url-file", 0, "FILE", "read the URL from FILE (keeps it out of argv)"};
+const OptionSpec project_dir{"project-dir", 'C', "DIR", "project with migrations/ and seeds/ (default: .)"};
+const OptionSpec environment{"environment", 'e', "ENV", "environment name (default: $PGSEED_ENVIRONMENT or dev)"};
+const OptionSpec dump_dir{"dump-dir", 0, "DIR", "where dumps live (default: $PGSEED_DUMP_DIR or <project>/dumps)"};
+const OptionSpec quiet{"quiet", 'q', nullptr, "print only results and errors"};
+const OptionSpec help{"help", 'h', nullptr, "show this help"};
+
+const std::vector<CommandSpec>& command_specs() {
+  static const std::vector<CommandSpec> specs = {
+      {"migrate", "apply pending SQL migrations", nullptr,
+       "Applies migrations/NNNN_name.sql in order, each in its own transaction, and records them in\n"
+       "pgseed_migrations. An applied migration whose file changed is refused.",
+       {database_url, database_url_file, project_dir, quiet, help}},
+      {"seed", "load the environment's seed data", nullptr,
+       "Runs the SQL files in seeds/<env>/ in one transaction. A database that already holds this seed\n"
+       "set is left unchanged.",
+       {database_url, database_url_file, project_dir, environment, quiet, help}},
+      {"dump", "migrate, seed and write a versioned dump with metadata", nullptr,
+       "Writes <dump-dir>/<env>-seeded-v<sha>-<time>.dump and .metadata.json, then moves the\n"
+       "<env>-seeded-latest links. Prints the dump's path.",
+       {database_url, database_url_file, project_dir, environment, dump_dir,
+        {"allow-empty", 0, nullptr, "dump even when no table has rows"},
+        {"compress", 'Z', "N", "pg_dump compression level 0-9 (default: 1)"}, quiet, help}},
+      {"restore", "verify a dump and restore it without losing the existing database", "[DUMP]",
+       "DUMP defaults to <dump-dir>/<env>-seeded-latest.dump. The dump is verified first, restored into\n"
+       "a scratch database, its row counts checked, and only then swapped in for the target.",
+       {database_url, database_url_file, project_dir, environment, dump_dir,
+        {"yes", 'y', nullptr, "do not ask for confirmation"},
+        {"force", 0, nullptr, "terminate sessions connected to the target"},
+        {"jobs", 'j', "N", "parallel pg_restore jobs (default: one per core)"}, quiet, help}},
+      {"verify", "check a dump against its metadata (no server needed)", "[DUMP]",
+       "Checks that the dump exists, is not a Git LFS pointer, and matches its metadata's size and\n"
+       "sha256. DUMP defaults to <dump-dir>/<env>-seeded-latest.dump.",
+       {project_dir, environment, dump_dir, {"json", 0, nullptr, "print the result as JSON"}, quiet, help}},
+  };
+  return specs;
+}
+
+const CommandSpec* find_command(const std::string& name) {
+  for (const auto& spec : command_specs()) {
+    if (name == spec.name) return &spec;
+  }
+  return nullptr;
+}
+
+const char* environment_value(const char* name) {
+  const char* value = std::getenv(name);
+  return (value != nullptr && *value != '\0') ? value : nullptr;
+}
+
+int parse_count(const std::string& option, const std::string& text, int low, int high) {
+  try {
+    std::size_t used = 0;
+    const int value = std::stoi(text, &used);
+    if (used == text.size() && value >= low && value <= high) return value;
+  } catch (const std::exception&) {
+  }
+  throw Error(ExitCode::usage, "option --" + option + " needs a whole number from " + std::to_string(low) + " to " +
+                                   std::to_string(high) + ", not '" + text + "'");
+}
+
+std::string read_url_file(const std::string& path) {
+  std::string content;
+  try {
+    content = util::read_file(path);
+  } catch (const std::exception&) {
+    throw Error(ExitCode::usage, "database url file " + path + " cannot be read");
+  }
+  content = content.substr(0, content.find('\n'));
+  while (!content.empty() && (content.back() == '\r' || content.back() == ' ')) content.pop_back();
+  return content;
+}
+
+void apply_option(commands::Settings& settings, bool& quiet_flag, const std::string& name, const std::string& value) {
+  if (name == "database-url") settings.database_url = value;
+  else if (name == "database-url-file") settings.database_url = read_url_file(value);
+  else if (name == "project-dir") settings.project_directory = value;
+  else if (name == "environment") settings.environment = value;
+  else if (name == "dump-dir") settings.dump_directory = value;
+  else if (name == "quiet") quiet_flag = true;
+  else if (name == "allow-empty") settings.allow_empty = true;
+  else if (name == "compress") settings.compression = parse_count(name, value, 0, 9);
+  else if (name == "yes") settings.assume_yes = true;
+  else if (name == "force") settings.force = true;
+  else if (name == "jobs") settings.jobs = parse_count(name, value, 1, 256);
+  else if (name == "json") settings.json = true;
+}
+
+}  // namespace
+
+bool is_command(const std::string& name) { return find_command(name) != nullptr; }
+
+Invocation parse_arguments(const std::vector<std::string>& arguments) {
+  Invocation invocation;
+  if (const char* url = environment_value("DATABASE_URL")) invocation.settings.database_url = url;
+  if (const char* name = environment_value("PGSEED_ENVIRONMENT")) invocation.settings.environment = name;
+  if (const char* directory = environment_value("PGSEED_DUMP_DIR")) invocation.settings.dump_directory = directory;
+
+  if (arguments.empty()) {
+    invocation.action = Action::help;
+    return invocation;
+  }
+  const std::string& first = arguments[0];
+  if (first == "--help" || first == "-h" || first == "help") {
+    invocation.action = Action::help;
+    if (arguments.size() > 1 && is_command(arguments[1])) invocation.command = arguments[1];
+    return invocation;
+  }
+  if (first == "--version" || first == "-V") {
+    invocation.action = Action::version;
+    return invocation;
+  }
+  const CommandSpec* spec = find_command(first);
+  if (spec == nullptr) {
+    throw Error(ExitCode::usage, "unknown command '" + first + "'", "pgseed --help lists the commands");
+  }
+  invocation.command = spec->name;
+
+  auto find_option = [&](const std::string& argument) -> const OptionSpec* {
+    for (const auto& option : spec->options) {
+      if (argument == std::string("--") + option.name) return &option;
+      if (option.short_name != 0 && argument == std::string("-") + option.short_name) return &option;
+    }
+    return nullptr;
+  };
+
+  bool options_ended = false;
+  for (std::size_t i = 1; i < arguments.size(); ++i) {
+    std::string argument = arguments[i];
+    if (!options_ended && argument == "--") {
+      options_ended = true;
+      continue;
+    }
+    if (!options_ended && argument.size() > 1 && argument[0] == '-') {
+      std::optional<std::string> inline_value;
+      if (const auto equals = argument.find('='); argument.rfind("--", 0) == 0 && equals != std::string::npos) {
+        inline_value = argument.substr(equals + 1);
+        argument.resize(equals);
+      }
+      const OptionSpec* option = find_option(argument);
+      if (option == nullptr) {
+        throw Error(ExitCode::usage, "unknown option " + argument + " for 'pgseed " + spec->name + "'",
+                    std::string("pgseed ") + spec->name + " --help lists its options");
+      }
+      if (std::string(option->name) == "help") {
+        invocation.action = Action::help;
+        return invocation;
+      }
+      std::string value;
+      if (option->value != nullptr) {
+        if (inline_value) value = *inline_value;
+        else if (i + 1 < arguments.size()) value = arguments[++i];
+        else throw Error(ExitCode::usage, "option --" + std::string(option->name) + " needs a value (" + option->value + ")");
+      } else if (inline_value) {
+        throw Error(ExitCode::usage, "option --" + std::string(option->name) + " takes no value");
+      }
+      apply_option(invocation.settings, invocation.quiet, option->name, value);
+      continue;
+    }
+    if (spec->positional == nullptr || invocation.settings.dump) {
+      throw Error(ExitCode::usage, "unexpected argument '" + argument + "' for 'pgseed " + spec->name + "'",
+                  std::string("pgseed ") + spec->name + " --help shows its usage");
+    }
+    invocation.settings.dump = argument;
+  }
+  return invocation;
+}
+
+std::string top_level_help() {
+  std::ostringstream out;
+  out << "usage: pgseed <command> [options]\n\n"
+         "Seeded, verified PostgreSQL dev databases, made by your build.\n\ncommands:\n";
+  for (const auto& spec : command_specs()) {
+    out << "  " << spec.name << std::string(10 - std::string(spec.name).size(), ' ') << spec.summary << "\n";
+  }
+  out << "\n'pgseed <command> --help' shows a command's options. 'pgseed --version' prints the version.\n\n"
+         "environment:\n"
+         "  DATABASE_URL        target database; unset: pgseed starts a throwaway embedded cluster\n"
+         "  PGSEED_ENVIRONMENT  default environment (dev)\n"
+         "  PGSEED_DUMP_DIR     default dump directory (<project>/dumps)\n"
+         "  PGSEED_PG_BINDIR    PostgreSQL bin directory (default: pg_config --bindir)\n\n"
+         "exit codes:\n"
+         "  0 ok   1 failure   2 usage   3 dump refused (missing, LFS pointer, metadata, size, checksum)\n"
+         "  4 database error (connection, SQL, migration)   5 refused for safety   130 interrupted\n";
+  return out.str();
+}
+
+std::string command_help(const std::string& command) {
+  const CommandSpec* spec = find_command(command);
+  if (spec == nullptr) return top_level_help();
+  std::ostringstream out;
+  out << "usage: pgseed " << spec->name << " [options]" << (spec->positional ? std::string(" ") + spec->positional : "")
+      << "\n\n" << spec->summary << ".\n" << spec->description << "\n\noptions:\n";
+  for (const auto& option : spec->options) {
+    std::string left = option.short_name ? std::string("-") + option.short_name + ", " : "    ";
+    left += std::string("--") + option.name + (option.value ? std::string(" ") + option.value : "");
+    out << "  " << left << std::string(left.size() < 26 ? 26 - left.size() : 1, ' ') << option.help << "\n";
+  }
+  out << "\nexit codes: see 'pgseed --help'.\n";
+  return out.str();
+}
+
+}  // namespace pgseed::cli

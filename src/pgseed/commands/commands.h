@@ -1,0 +1,17 @@
+// One function per command. Each returns the process exit code and throws pgseed::Error on failure.
+#pragma once
+
+#include "pgseed/commands/settings.h"
+#include "pgseed/core/reporter.h"
+
+#include <iosfwd>
+
+namespace pgseed::commands {
+
+int run_migrate(const Settings& settings, core::Reporter& reporter, std::ostream& out);
+int run_seed(const Settings& settings, core::Reporter& reporter, std::ostream& out);
+int run_dump(const Settings& settings, core::Reporter& reporter, std::ostream& out);
+int run_restore(const Settings& settings, core::Reporter& reporter, std::ostream& out);
+int run_verify(const Settings& settings, core::Reporter& reporter, std::ostream& out);
+
+}  // namespace pgseed::commands

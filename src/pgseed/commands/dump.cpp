@@ -1,0 +1,22 @@
+#include "pgseed/commands/commands.h"
+#include "pgseed/commands/database_target.h"
+#include "pgseed/core/dump.h"
+
+#include <ostream>
+
+namespace pgseed::commands {
+
+int run_dump(const Settings& settings, core::Reporter& reporter, std::ostream& out) {
+  core::DumpOptions options;
+  options.project = core::ProjectLayout::at(settings.project_directory, settings.dump_directory);
+  options.environment = settings.environment;
+  options.compression = settings.compression;
+  options.empty_database = settings.allow_empty ? core::EmptyDatabase::allow : core::EmptyDatabase::refuse;
+  DatabaseTarget target(settings, reporter);
+  const auto result = core::create_dump(target.connection(), target.tools(), options, reporter);
+  // stdout carries just the path, so scripts can use it.
+  out << result.dump_path.string() << "\n";
+  return 0;
+}
+
+}  // namespace pgseed::commands

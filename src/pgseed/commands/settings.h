@@ -1,0 +1,28 @@
+// What a command needs from the command line and the environment, already parsed and checked.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace pgseed::commands {
+
+struct Settings {
+  // From --database-url, --database-url-file or DATABASE_URL. Empty: the embedded cluster.
+  std::optional<std::string> database_url;
+  std::filesystem::path project_directory = ".";
+  std::filesystem::path dump_directory;  // empty: <project>/dumps
+  std::string environment = "dev";
+  std::optional<std::filesystem::path> dump;  // restore/verify: the dump to use; default the latest link
+  bool assume_yes = false;                     // --yes
+  bool force = false;                          // --force: terminate connected sessions
+  bool allow_empty = false;                    // --allow-empty
+  bool json = false;                           // --json
+  int jobs = 0;                                // --jobs; 0 = one per core
+  int compression = 1;                         // --compress
+};
+
+// The dump that restore and verify work on: the one named, or the environment's latest link.
+std::filesystem::path dump_to_use(const Settings& settings);
+
+}  // namespace pgseed::commands

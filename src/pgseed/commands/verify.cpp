@@ -1,0 +1,37 @@
+#include "pgseed/commands/commands.h"
+#include "pgseed/core/verify.h"
+
+#include <nlohmann/json.hpp>
+
+#include <ostream>
+
+namespace pgseed::commands {
+
+int run_verify(const Settings& settings, core::Reporter& reporter, std::ostream& out) {
+  const auto result = core::verify_dump(dump_to_use(settings), [&](std::uint64_t done, std::uint64_t total) {
+    reporter.progress("verifying", done, total);
+  });
+  reporter.progress_done();
+  if (settings.json) {
+    nlohmann::json document = {{"status", core::to_string(result.status)},
+                               {"dump", result.dump_path.string()},
+                               {"metadata", result.metadata_path.string()}};
+    if (!result.resolved_path.empty()) document["file"] = result.resolved_path.string();
+    if (!result.actual_checksum.empty()) document["checksum"] = result.actual_checksum;
+    if (result.actual_size > 0) document["sizeBytes"] = result.actual_size;
+    if (result.metadata) {
+      document["environment"] = result.metadata->environment;
+      document["version"] = result.metadata->version;
+      document["timestamp"] = result.metadata->timestamp;
+    }
+    if (!result.ok()) document["error"] = result.to_error().what();
+    out << document.dump(2) << "\n";
+  } else if (result.ok()) {
+    out << "ok: " << result.dump_path.string() << " (" << result.actual_size << " bytes, sha256 " << result.actual_checksum
+        << ", " << result.metadata->record_counts.size() << " tables)\n";
+  }
+  if (!result.ok()) throw result.to_error();
+  return 0;
+}
+
+}  // namespace pgseed::commands

@@ -1,0 +1,42 @@
+// `pgseed dump`: migrate, seed, then pg_dump into a versioned file with metadata and latest links.
+#pragma once
+
+#include "pgseed/core/metadata.h"
+#include "pgseed/core/project.h"
+#include "pgseed/core/reporter.h"
+#include "pgseed/pg/conninfo.h"
+#include "pgseed/pg/tools.h"
+
+#include <filesystem>
+#include <string>
+
+namespace pgseed::core {
+
+enum class EmptyDatabase { refuse, allow };
+
+struct DumpOptions {
+  ProjectLayout project;
+  std::string environment = "dev";
+  int compression = 1;  // pg_dump -Z; see docs/benchmarks.md for why 1
+  EmptyDatabase empty_database = EmptyDatabase::refuse;
+};
+
+struct DumpResult {
+  std::filesystem::path dump_path;
+  std::filesystem::path metadata_path;
+  DumpMetadata metadata;
+  std::vector<std::string> migrations_applied_now;
+  bool seeded_now = false;
+};
+
+// Runs migrations and the seed step on `target`, then writes the dump. The dump and metadata appear
+// under their final names only when complete (metadata first, so a dump never lacks it), and the
+// latest links move last.
+DumpResult create_dump(const pg::ConnInfo& target, const pg::PgTools& tools, const DumpOptions& options,
+                       Reporter& reporter);
+
+// Writes the dump of `target` as it is (no migrate, no seed).
+DumpResult write_dump(const pg::ConnInfo& target, const pg::PgTools& tools, const DumpOptions& options,
+                      Reporter& reporter);
+
+}  // namespace pgseed::core

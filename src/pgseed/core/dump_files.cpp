@@ -1,0 +1,26 @@
+#include "pgseed/core/dump_files.h"
+
+namespace pgseed::core {
+namespace fs = std::filesystem;
+
+std::string versioned_dump_stem(const std::string& environment, const std::string& short_commit,
+                                util::SystemTime time) {
+  return environment + "-seeded-v" + short_commit + "-" + util::compact_utc(time);
+}
+
+std::string latest_dump_stem(const std::string& environment) { return environment + "-seeded-latest"; }
+
+fs::path latest_dump_path(const fs::path& dump_directory, const std::string& environment) {
+  return dump_directory / (latest_dump_stem(environment) + dump_extension);
+}
+
+fs::path metadata_path_for(const fs::path& dump_path) {
+  std::string name = dump_path.filename().string();
+  const std::string extension = dump_extension;
+  if (name.size() > extension.size() && name.compare(name.size() - extension.size(), extension.size(), extension) == 0) {
+    name.resize(name.size() - extension.size());
+  }
+  return dump_path.parent_path() / (name + metadata_extension);
+}
+
+}  // namespace pgseed::core

@@ -1,0 +1,28 @@
+// The names of dump files and the files that go with them.
+//
+//   <env>-seeded-v<shortsha>-<yyyymmddThhmmssZ>.dump      the dump (pg_dump custom format)
+//   <same stem>.metadata.json                             its metadata
+//   <env>-seeded-latest.dump / .metadata.json             relative links to the newest pair
+#pragma once
+
+#include "pgseed/util/time.h"
+
+#include <filesystem>
+#include <string>
+
+namespace pgseed::core {
+
+inline constexpr const char* dump_extension = ".dump";
+inline constexpr const char* metadata_extension = ".metadata.json";
+
+std::string versioned_dump_stem(const std::string& environment, const std::string& short_commit, util::SystemTime time);
+std::string latest_dump_stem(const std::string& environment);
+
+// dumps/dev-seeded-latest.dump
+std::filesystem::path latest_dump_path(const std::filesystem::path& dump_directory, const std::string& environment);
+
+// The metadata that belongs to a dump: same directory, same stem. Works for the latest link too,
+// whose metadata link has the latest stem.
+std::filesystem::path metadata_path_for(const std::filesystem::path& dump_path);
+
+}  // namespace pgseed::core

@@ -1,0 +1,143 @@
+#include "pgseed/core/metadata.h"
+
+#include "pgseed/util/atomic_file.h"
+#include "pgseed/util/fs.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace pgseed::core {
+using nlohmann::json;
+
+std::string DumpMetadata::to_json() const {
+  json document = {
+      {"formatVersion", format_version},
+      {"environment", environment},
+      {"version", version},
+      {"dirty", dirty},
+      {"timestamp", timestamp},
+      {"file", file},
+      {"sizeBytes", size_bytes},
+      {"format", format},
+      {"compression", compression},
+      {"checksum", checksum},
+      {"checksumAlgorithm", checksum_algorithm},
+      {"recordCounts", record_counts},
+      {"migrations", {{"applied", migrations}, {"fingerprint", migrations_fingerprint}}},
+      {"postgres",
+       {{"server", server_version},
+        {"serverVersionNum", server_version_num},
+        {"pgDump", pg_dump_version},
+        {"pgDumpMajor", pg_dump_major}}},
+      {"tool", {{"name", tool_name}, {"version", tool_version}}},
+  };
+  // One key per line: the init script reads this with grep and sed, as the image has no jq.
+  return document.dump(2) + "\n";
+}
+
+namespace {
+
+const json& field(const json& object, const char* name, const std::string& where) {
+  if (!object.is_object() || !object.contains(name)) {
+    throw MetadataError("missing field " + where + name);
+  }
+  return object.at(name);
+}
+
+std::string string_field(const json& object, const char* name, const std::string& where = "") {
+  const json& value = field(object, name, where);
+  if (!value.is_string()) throw MetadataError("field " + where + name + " must be a string");
+  return value.get<std::string>();
+}
+
+std::int64_t integer_field(const json& object, const char* name, const std::string& where = "") {
+  const json& value = field(object, name, where);
+  if (!value.is_number_integer()) throw MetadataError("field " + where + name + " must be an integer");
+  return value.get<std::int64_t>();
+}
+
+bool is_sha256_hex(const std::string& text) {
+  return text.size() == 64 &&
+         std::all_of(text.begin(), text.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f'); });
+}
+
+}  // namespace
+
+DumpMetadata DumpMetadata::from_json(const std::string& text) {
+  json document;
+  try {
+    document = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw MetadataError(std::string("not valid JSON: ") + e.what());
+  }
+  if (!document.is_object()) throw MetadataError("not a JSON object");
+
+  DumpMetadata metadata;
+  metadata.format_version = static_cast<int>(integer_field(document, "formatVersion"));
+  if (metadata.format_version < 1 || metadata.format_version > current_format_version) {
+    throw MetadataError("formatVersion " + std::to_string(metadata.format_version) +
+                        " is not supported by this pgseed (it reads 1 to " + std::to_string(current_format_version) + ")");
+  }
+  metadata.environment = string_field(document, "environment");
+  metadata.version = string_field(document, "version");
+  if (document.contains("dirty") && document["dirty"].is_boolean()) metadata.dirty = document["dirty"].get<bool>();
+  metadata.timestamp = string_field(document, "timestamp");
+  metadata.file = string_field(document, "file");
+  const std::int64_t size = integer_field(document, "sizeBytes");
+  if (size < 0) throw MetadataError("field sizeBytes must not be negative");
+  metadata.size_bytes = static_cast<std::uint64_t>(size);
+  metadata.format = string_field(document, "format");
+  if (document.contains("compression") && document["compression"].is_number_integer()) {
+    metadata.compression = document["compression"].get<int>();
+  }
+  metadata.checksum_algorithm = string_field(document, "checksumAlgorithm");
+  if (metadata.checksum_algorithm != "sha256") {
+    throw MetadataError("checksumAlgorithm '" + metadata.checksum_algorithm + "' is not supported (only sha256)");
+  }
+  metadata.checksum = string_field(document, "checksum");
+  if (!is_sha256_hex(metadata.checksum)) throw MetadataError("field checksum is not 64 lowercase hex digits");
+
+  const json& counts = field(document, "recordCounts", "");
+  if (!counts.is_object()) throw MetadataError("field recordCounts must be an object");
+  for (const auto& [table, count] : counts.items()) {
+    if (!count.is_number_integer() || count.get<std::int64_t>() < 0) {
+      throw MetadataError("recordCounts." + table + " must be a non-negative integer");
+    }
+    metadata.record_counts[table] = count.get<std::int64_t>();
+  }
+
+  if (document.contains("migrations")) {
+    const json& migrations = document["migrations"];
+    if (migrations.contains("applied") && migrations["applied"].is_array()) {
+      for (const auto& version : migrations["applied"]) {
+        if (!version.is_string()) throw MetadataError("migrations.applied must hold strings");
+        metadata.migrations.push_back(version.get<std::string>());
+      }
+    }
+    if (migrations.contains("fingerprint") && migrations["fingerprint"].is_string()) {
+      metadata.migrations_fingerprint = migrations["fingerprint"].get<std::string>();
+    }
+  }
+  if (document.contains("postgres") && document["postgres"].is_object()) {
+    const json& postgres = document["postgres"];
+    metadata.server_version = postgres.value("server", "");
+    metadata.server_version_num = postgres.value("serverVersionNum", 0);
+    metadata.pg_dump_version = postgres.value("pgDump", "");
+    metadata.pg_dump_major = postgres.value("pgDumpMajor", 0);
+  }
+  if (document.contains("tool") && document["tool"].is_object()) {
+    metadata.tool_name = document["tool"].value("name", "");
+    metadata.tool_version = document["tool"].value("version", "");
+  }
+  return metadata;
+}
+
+DumpMetadata read_metadata(const std::filesystem::path& path) { return DumpMetadata::from_json(util::read_file(path)); }
+
+void write_metadata(const std::filesystem::path& path, const DumpMetadata& metadata) {
+  util::write_file_atomically(path, metadata.to_json());
+}
+
+}  // namespace pgseed::core

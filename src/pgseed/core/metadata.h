@@ -1,0 +1,53 @@
+// The JSON file that travels with every dump: where it came from, what it holds, and its checksum.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace pgseed::core {
+
+// Row counts by table; keys are schema-qualified and quoted where needed ("public.users",
+// "public.\"Order\"") so that `select count(*) from <key>` works as written.
+using RecordCounts = std::map<std::string, std::int64_t>;
+
+struct DumpMetadata {
+  static constexpr int current_format_version = 1;
+
+  int format_version = current_format_version;
+  std::string environment;
+  std::string version = "unknown";  // full git commit
+  bool dirty = false;
+  std::string timestamp;            // ISO 8601 UTC
+  std::string file;                 // the dump's file name, no directory
+  std::uint64_t size_bytes = 0;
+  std::string format = "custom";
+  int compression = 1;
+  std::string checksum;             // lowercase hex sha256 of the dump
+  std::string checksum_algorithm = "sha256";
+  RecordCounts record_counts;
+  std::vector<std::string> migrations;  // applied versions, in order
+  std::string migrations_fingerprint;   // sha256 over versions and file checksums
+  std::string server_version;           // "15.18"
+  int server_version_num = 0;           // 150018
+  std::string pg_dump_version;          // "15.18"
+  int pg_dump_major = 0;                // 15
+  std::string tool_name = "pgseed";
+  std::string tool_version;
+
+  std::string to_json() const;
+  // Throws MetadataError naming the first field that is missing or of the wrong kind.
+  static DumpMetadata from_json(const std::string& text);
+};
+
+class MetadataError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+DumpMetadata read_metadata(const std::filesystem::path& path);
+void write_metadata(const std::filesystem::path& path, const DumpMetadata& metadata);
+
+}  // namespace pgseed::core

@@ -1,0 +1,33 @@
+// How core operations talk to the person running them, without knowing about terminals.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace pgseed::core {
+
+class Reporter {
+public:
+  virtual ~Reporter() = default;
+  virtual void info(const std::string& message) = 0;
+  virtual void warning(const std::string& message) = 0;
+  // A long step: `done` of `total` units (total 0 when unknown). Shown on a terminal only.
+  virtual void progress(const std::string& step, std::uint64_t done, std::uint64_t total) = 0;
+  virtual void progress_done() = 0;
+  // Asks a yes/no question on a terminal. Returns false when there is nobody to ask.
+  virtual bool confirm(const std::string& question) = 0;
+  virtual bool interactive() const = 0;
+};
+
+// Says nothing and confirms nothing: for tests and library use.
+class SilentReporter : public Reporter {
+public:
+  void info(const std::string&) override {}
+  void warning(const std::string&) override {}
+  void progress(const std::string&, std::uint64_t, std::uint64_t) override {}
+  void progress_done() override {}
+  bool confirm(const std::string&) override { return false; }
+  bool interactive() const override { return false; }
+};
+
+}  // namespace pgseed::core

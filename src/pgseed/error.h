@@ -1,0 +1,37 @@
+// The one error type that crosses layers, and the exit codes it maps to.
+//
+// Every layer throws pgseed::Error with the exit code that fits; main() has the only catch that turns
+// it into one line on stderr. Messages are lowercase and name the object they are about.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace pgseed {
+
+// Documented in README.md and `pgseed --help`. Keep them stable: scripts depend on them.
+enum class ExitCode : int {
+  ok = 0,
+  failure = 1,        // anything unexpected, a child tool that failed, a missing binary
+  usage = 2,          // bad command line or option value
+  dump_refused = 3,   // a dump failed verification: missing, LFS pointer, metadata, size, checksum
+  database = 4,       // cannot connect, an SQL error, a failing or edited migration
+  refused = 5,        // a safety refusal: no confirmation, sessions connected, empty database
+  interrupted = 130,  // SIGINT or SIGTERM; everything started was stopped and cleaned up
+};
+
+class Error : public std::runtime_error {
+public:
+  Error(ExitCode code, std::string message, std::string hint = {})
+      : std::runtime_error(std::move(message)), code_(code), hint_(std::move(hint)) {}
+
+  ExitCode code() const noexcept { return code_; }
+  const std::string& hint() const noexcept { return hint_; }
+
+private:
+  ExitCode code_;
+  std::string hint_;
+};
+
+}  // namespace pgseed

@@ -1,0 +1,46 @@
+// A parsed libpq connection string (URI or keyword/value form).
+//
+// The password is the one secret here. It reaches libpq in-process through keyword_string(), and
+// child tools through the PGPASSWORD environment variable; redacted() and argument_string() never
+// contain it, so it cannot end up in a log line or in another process's argv.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pgseed::pg {
+
+class ConnInfo {
+public:
+  // Throws pgseed::Error(usage) naming what libpq did not accept.
+  static ConnInfo parse(const std::string& text);
+  static ConnInfo from_options(std::vector<std::pair<std::string, std::string>> options);
+
+  std::optional<std::string> get(const std::string& keyword) const;
+  ConnInfo with(const std::string& keyword, const std::string& value) const;
+  ConnInfo without(const std::string& keyword) const;
+
+  // The database to work on; libpq's default (the user name) when none is given.
+  std::string database() const;
+  bool has_password() const { return get("password").has_value(); }
+
+  // Complete keyword/value string for an in-process libpq connection. Contains the password.
+  std::string keyword_string() const;
+  // For a child tool's -d argument: everything but secrets.
+  std::string argument_string() const;
+  // For child tools: PGPASSWORD when there is a password.
+  std::map<std::string, std::optional<std::string>> secret_environment() const;
+  // For messages and logs: host, port, database, user only.
+  std::string redacted() const;
+
+private:
+  std::vector<std::pair<std::string, std::string>> options_;  // in libpq's order, non-empty only
+};
+
+// Quotes a value for a libpq keyword/value string when it needs it.
+std::string quote_conninfo_value(const std::string& value);
+
+}  // namespace pgseed::pg

@@ -1,0 +1,197 @@
+#include "pgseed/util/subprocess.h"
+
+#include "pgseed/util/interrupt.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <grp.h>
+#include <optional>
+#include <poll.h>
+#include <pwd.h>
+#include <sstream>
+#include <sys/wait.h>
+#include <system_error>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace pgseed::util {
+namespace fs = std::filesystem;
+
+std::optional<UserIdentity> find_user(const std::string& name) {
+  struct passwd entry;
+  struct passwd* found = nullptr;
+  std::vector<char> buffer(16384);
+  if (::getpwnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || found == nullptr) {
+    return std::nullopt;
+  }
+  return UserIdentity{found->pw_uid, found->pw_gid, found->pw_name, found->pw_dir};
+}
+
+fs::path find_in_path(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::istringstream parts(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
+  std::string directory;
+  while (std::getline(parts, directory, ':')) {
+    if (directory.empty()) continue;
+    const fs::path candidate = fs::path(directory) / name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return {};
+}
+
+std::string CommandResult::last_error_line() const {
+  for (const std::string* text : {&stderr_text, &stdout_text}) {
+    std::istringstream lines(*text);
+    std::string line, last;
+    while (std::getline(lines, line)) {
+      if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
+    }
+    if (!last.empty()) return last;
+  }
+  return {};
+}
+
+namespace {
+
+std::vector<std::string> build_environment(const Command& command) {
+  std::map<std::string, std::string> merged;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const char* equals = std::strchr(*entry, '=');
+    if (equals != nullptr) merged[std::string(*entry, static_cast<std::size_t>(equals - *entry))] = equals + 1;
+  }
+  for (const auto& [key, value] : command.env) {
+    if (value) merged[key] = *value;
+    else merged.erase(key);
+  }
+  if (command.run_as) {
+    merged["HOME"] = command.run_as->home.string();
+    merged["USER"] = command.run_as->name;
+    merged["LOGNAME"] = command.run_as->name;
+  }
+  std::vector<std::string> out;
+  out.reserve(merged.size());
+  for (const auto& [key, value] : merged) out.push_back(key + "=" + value);
+  return out;
+}
+
+// Only async-signal-safe calls between fork and exec.
+[[noreturn]] void exec_child(const Command& command, const fs::path& program, char* const* argv, char* const* envp,
+                             int stdout_fd, int stderr_fd, int error_pipe) {
+  auto fail = [&](int code) {
+    (void)!::write(error_pipe, &code, sizeof code);
+    ::_exit(127);
+  };
+  // Restore default signal dispositions: the child must not inherit our ignore of SIGPIPE.
+  struct sigaction defaults;
+  std::memset(&defaults, 0, sizeof defaults);
+  defaults.sa_handler = SIG_DFL;
+  for (int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::sigaction(signal_number, &defaults, nullptr);
+
+  const int stdin_fd = ::open(command.stdin_file.empty() ? "/dev/null" : command.stdin_file.c_str(), O_RDONLY);
+  if (stdin_fd < 0 || ::dup2(stdin_fd, 0) < 0) fail(errno);
+  if (stdout_fd >= 0 && ::dup2(stdout_fd, 1) < 0) fail(errno);
+  if (stderr_fd >= 0 && ::dup2(stderr_fd, 2) < 0) fail(errno);
+  if (command.run_as) {
+    if (::setgroups(0, nullptr) != 0 || ::setgid(command.run_as->gid) != 0 || ::setuid(command.run_as->uid) != 0) {
+      fail(errno);
+    }
+  }
+  if (!command.working_directory.empty() && ::chdir(command.working_directory.c_str()) != 0) fail(errno);
+  ::execve(program.c_str(), argv, envp);
+  fail(errno);
+  ::_exit(127);  // not reached; tells the compiler this function does not return
+}
+
+void read_available(int& fd, std::string& sink) {
+  char buffer[65536];
+  const ssize_t got = ::read(fd, buffer, sizeof buffer);
+  if (got > 0) {
+    sink.append(buffer, static_cast<std::size_t>(got));
+  } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+    ::close(fd);
+    fd = -1;
+  }
+}
+
+}  // namespace
+
+CommandResult run_command(const Command& command) {
+  if (command.argv.empty()) throw std::invalid_argument("run_command: empty argv");
+  if (command.on_interrupt == Command::OnInterrupt::forward_and_throw) throw_if_interrupted();
+  const fs::path program = find_in_path(command.argv[0]);
+  if (program.empty()) {
+    throw std::system_error(ENOENT, std::generic_category(), "cannot find program " + command.argv[0]);
+  }
+
+  std::vector<std::string> environment = build_environment(command);
+  std::vector<char*> argv_pointers, env_pointers;
+  for (const auto& arg : command.argv) argv_pointers.push_back(const_cast<char*>(arg.c_str()));
+  argv_pointers.push_back(nullptr);
+  for (const auto& entry : environment) env_pointers.push_back(const_cast<char*>(entry.c_str()));
+  env_pointers.push_back(nullptr);
+
+  int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, exec_error[2] = {-1, -1};
+  const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  auto make_pipe = [](int fds[2]) {
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+  };
+  if (command.stdout_mode == Stream::capture) make_pipe(out_pipe);
+  if (command.stderr_mode == Stream::capture) make_pipe(err_pipe);
+  make_pipe(exec_error);
+
+  auto child_fd = [&](Stream mode, int pipe_write_end) {
+    return mode == Stream::capture ? pipe_write_end : mode == Stream::discard ? devnull : -1;
+  };
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
+  if (pid == 0) {
+    exec_child(command, program, argv_pointers.data(), env_pointers.data(),
+               child_fd(command.stdout_mode, out_pipe[1]), child_fd(command.stderr_mode, err_pipe[1]),
+               exec_error[1]);
+  }
+  std::optional<ForwardInterruptTo> forward;
+  if (command.on_interrupt == Command::OnInterrupt::forward_and_throw) forward.emplace(pid, SIGTERM);
+  for (int fd : {out_pipe[1], err_pipe[1], exec_error[1], devnull}) {
+    if (fd >= 0) ::close(fd);
+  }
+
+  CommandResult result;
+  int out_fd = out_pipe[0], err_fd = err_pipe[0];
+  while (out_fd >= 0 || err_fd >= 0) {
+    struct pollfd fds[2];
+    nfds_t count = 0;
+    if (out_fd >= 0) fds[count++] = {out_fd, POLLIN, 0};
+    if (err_fd >= 0) fds[count++] = {err_fd, POLLIN, 0};
+    if (::poll(fds, count, -1) < 0) {
+      if (errno == EINTR) continue;
+      throw std::system_error(errno, std::generic_category(), "poll");
+    }
+    for (nfds_t i = 0; i < count; ++i) {
+      if (fds[i].revents == 0) continue;
+      if (fds[i].fd == out_fd) read_available(out_fd, result.stdout_text);
+      else read_available(err_fd, result.stderr_text);
+    }
+  }
+
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "waitpid");
+  }
+  int exec_errno = 0;
+  const bool exec_failed = ::read(exec_error[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno;
+  ::close(exec_error[0]);
+  if (exec_failed) {
+    throw std::system_error(exec_errno, std::generic_category(), "cannot run " + program.string());
+  }
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) result.term_signal = WTERMSIG(status);
+  if (command.on_interrupt == Command::OnInterrupt::forward_and_throw) throw_if_interrupted();
+  return result;
+}
+
+}  // namespace pgseed::util

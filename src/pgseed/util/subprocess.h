@@ -1,0 +1,59 @@
+// The one way pgseed starts another program.
+//
+// fork + execve rather than posix_spawn, because the child sometimes has to drop root privileges
+// (initdb and postgres refuse to run as root) and posix_spawn cannot change user. The child gets an
+// explicit environment: that is how passwords reach pg_dump and friends, never through argv.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace pgseed::util {
+
+struct UserIdentity {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::string name;
+  std::filesystem::path home;
+};
+
+// Looks up a local account; nullopt when it does not exist.
+std::optional<UserIdentity> find_user(const std::string& name);
+
+enum class Stream { inherit, capture, discard };
+
+struct Command {
+  std::vector<std::string> argv;                      // argv[0] is a path or a name looked up in PATH
+  std::map<std::string, std::optional<std::string>> env;  // set (value) or unset (nullopt) on top of ours
+  std::filesystem::path working_directory;            // empty: ours
+  std::optional<UserIdentity> run_as;                 // drop to this user in the child (we must be root)
+  Stream stdout_mode = Stream::capture;
+  Stream stderr_mode = Stream::capture;
+  std::filesystem::path stdin_file;                   // empty: /dev/null
+  // Cleanup steps (stopping a server after Ctrl-C, say) must run to the end even after a signal.
+  enum class OnInterrupt { forward_and_throw, ignore } on_interrupt = OnInterrupt::forward_and_throw;
+};
+
+struct CommandResult {
+  int exit_code = -1;      // -1 when killed by a signal
+  int term_signal = 0;
+  std::string stdout_text;
+  std::string stderr_text;
+  bool ok() const noexcept { return exit_code == 0; }
+  // The last non-empty line of stderr (or stdout), for one-line error messages.
+  std::string last_error_line() const;
+};
+
+// Runs the command to completion. A signal received by pgseed meanwhile is forwarded to the child,
+// and Interrupted is thrown once the child has exited. Throws std::system_error when the program
+// cannot be started at all.
+CommandResult run_command(const Command& command);
+
+// Looks `name` up in PATH; empty when not found.
+std::filesystem::path find_in_path(const std::string& name);
+
+}  // namespace pgseed::util
