@@ -1,2 +1,95 @@
+#[=======================================================================[.rst:
+pgseed
+------
+
+Adds a project's database targets: run its SQL migrations, seed it, write a verified dump, restore
+and verify dumps, all with the ``pgseed`` tool.
+
+.. command:: pgseed_add_database_targets
+
+  ::
+
+    pgseed_add_database_targets(
+      [PGSEED_EXECUTABLE <path>]   # default: the pgseed::pgseed target, or pgseed on PATH
+      [DEPENDS <target>...]        # built before any database target (e.g. pgseed itself)
+      [PROJECT_DIR <dir>]          # holds migrations/ and seeds/; default CMAKE_CURRENT_SOURCE_DIR
+      [PREFIX <prefix>])           # prepended to target names, to avoid clashes; default none
+
+  Creates the targets ``migrate``, ``seed``, ``generate-dump``, ``restore-dump`` and
+  ``verify-dump`` (each preceded by ``PREFIX``). They run in the terminal (``USES_TERMINAL``), so
+  ``restore-dump`` can ask for confirmation.
+
+Cache variables:
+
+``PGSEED_DATABASE_URL``
+  Target database, a libpq URI or keyword string. Empty (the default): each target starts a
+  throwaway embedded PostgreSQL cluster. The URL is passed to pgseed through a file in the build tree
+  readable only by its owner, never on a command line. Prefer a URL without a password and a
+  ``~/.pgpass`` (or ``PGPASSFILE``): the CMake cache itself is a plain file.
+``PGSEED_ENVIRONMENT``
+  Which seed set and dumps: ``dev`` by default.
+``PGSEED_DUMP_DIR``
+  Where dumps are written and read: ``${PROJECT_SOURCE_DIR}/dumps`` by default.
+#]=======================================================================]
+include_guard(GLOBAL)
+
+set(PGSEED_DATABASE_URL "" CACHE STRING "Database for pgseed targets (libpq URI); empty: embedded cluster")
+set(PGSEED_ENVIRONMENT "dev" CACHE STRING "pgseed environment (seed set and dump names)")
+set(PGSEED_DUMP_DIR "${PROJECT_SOURCE_DIR}/dumps" CACHE PATH "Where pgseed writes and reads dumps")
+
 function(pgseed_add_database_targets)
+  cmake_parse_arguments(PARSE_ARGV 0 _pgseed "" "PGSEED_EXECUTABLE;PROJECT_DIR;PREFIX" "DEPENDS")
+  if(_pgseed_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "pgseed_add_database_targets: unknown arguments: ${_pgseed_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT _pgseed_PROJECT_DIR)
+    set(_pgseed_PROJECT_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  endif()
+  if(NOT _pgseed_PGSEED_EXECUTABLE)
+    if(TARGET pgseed::pgseed)
+      set(_pgseed_PGSEED_EXECUTABLE "$<TARGET_FILE:pgseed::pgseed>")
+    else()
+      find_program(_pgseed_found_executable pgseed REQUIRED)
+      set(_pgseed_PGSEED_EXECUTABLE "${_pgseed_found_executable}")
+    endif()
+  endif()
+
+  # The URL may hold a password: hand it over in an owner-only file, not on the command line.
+  set(_pgseed_url_file "${CMAKE_CURRENT_BINARY_DIR}/pgseed/${_pgseed_PREFIX}database-url")
+  if(PGSEED_DATABASE_URL STREQUAL "")
+    file(REMOVE "${_pgseed_url_file}")
+    # An explicit empty URL means the embedded cluster, whatever DATABASE_URL the shell has.
+    set(_pgseed_connection "--database-url=")
+  else()
+    file(WRITE "${_pgseed_url_file}.tmp" "${PGSEED_DATABASE_URL}\n")
+    file(CHMOD "${_pgseed_url_file}.tmp" PERMISSIONS OWNER_READ OWNER_WRITE)
+    file(RENAME "${_pgseed_url_file}.tmp" "${_pgseed_url_file}")
+    set(_pgseed_connection "--database-url-file=${_pgseed_url_file}")
+  endif()
+
+  set(_pgseed_common --project-dir "${_pgseed_PROJECT_DIR}" --environment "${PGSEED_ENVIRONMENT}")
+  set(_pgseed_dumps --dump-dir "${PGSEED_DUMP_DIR}")
+
+  _pgseed_add_target("${_pgseed_PREFIX}migrate" "Applying migrations"
+    migrate ${_pgseed_connection} --project-dir "${_pgseed_PROJECT_DIR}")
+  _pgseed_add_target("${_pgseed_PREFIX}seed" "Seeding the ${PGSEED_ENVIRONMENT} database"
+    seed ${_pgseed_connection} ${_pgseed_common})
+  _pgseed_add_target("${_pgseed_PREFIX}generate-dump" "Generating the ${PGSEED_ENVIRONMENT} dump"
+    dump ${_pgseed_connection} ${_pgseed_common} ${_pgseed_dumps})
+  _pgseed_add_target("${_pgseed_PREFIX}restore-dump" "Restoring the latest ${PGSEED_ENVIRONMENT} dump"
+    restore ${_pgseed_connection} ${_pgseed_common} ${_pgseed_dumps})
+  _pgseed_add_target("${_pgseed_PREFIX}verify-dump" "Verifying the latest ${PGSEED_ENVIRONMENT} dump"
+    verify ${_pgseed_common} ${_pgseed_dumps})
+endfunction()
+
+function(_pgseed_add_target name comment)
+  add_custom_target(${name}
+    COMMAND ${_pgseed_PGSEED_EXECUTABLE} ${ARGN}
+    WORKING_DIRECTORY "${_pgseed_PROJECT_DIR}"
+    COMMENT "${comment}"
+    USES_TERMINAL
+    VERBATIM)
+  if(_pgseed_DEPENDS)
+    add_dependencies(${name} ${_pgseed_DEPENDS})
+  endif()
 endfunction()

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <numeric>
+#include <thread>
 
 namespace pgseed::core {
 namespace fs = std::filesystem;
@@ -78,13 +79,22 @@ DumpResult write_dump(const pg::ConnInfo& target, const pg::PgTools& tools, cons
     reporter.warning("migrations/ or seeds/ have uncommitted changes; the metadata records dirty: true");
   }
 
-  const auto now = std::chrono::system_clock::now();
-  const std::string stem = versioned_dump_stem(options.environment, source.short_commit(), now);
   fs::create_directories(options.project.dump_directory);
-  const fs::path dump_path = options.project.dump_directory / (stem + dump_extension);
-  const fs::path metadata_path = metadata_path_for(dump_path);
-  if (fs::exists(dump_path) || fs::exists(metadata_path)) {
-    throw Error(ExitCode::refused, "dump " + dump_path.string() + " already exists", "wait a second and run again");
+  // Names have one-second resolution. A second dump of the same commit within the same second (a
+  // script, a test) waits for the next second rather than failing or overwriting.
+  auto now = std::chrono::system_clock::now();
+  fs::path dump_path, metadata_path;
+  for (int attempt = 0;; ++attempt) {
+    const std::string stem = versioned_dump_stem(options.environment, source.short_commit(), now);
+    dump_path = options.project.dump_directory / (stem + dump_extension);
+    metadata_path = metadata_path_for(dump_path);
+    if (!fs::exists(dump_path) && !fs::exists(metadata_path)) break;
+    if (attempt == 2) {
+      throw Error(ExitCode::refused, "dump " + dump_path.string() + " already exists", "wait a second and run again");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000 - (std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                                      now.time_since_epoch()).count() % 1000)));
+    now = std::chrono::system_clock::now();
   }
 
   const auto pg_dump_version = tools.version("pg_dump");

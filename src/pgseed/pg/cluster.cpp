@@ -7,7 +7,10 @@
 #include <csignal>
 #include <fstream>
 #include <netinet/in.h>
+#include <cerrno>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace pgseed::pg {
@@ -93,13 +96,70 @@ EmbeddedCluster::EmbeddedCluster(const PgTools& tools, ClusterOptions options)
   }
   if (!running_) throw Error(ExitCode::failure, "embedded cluster: the server did not start: " + last_error);
 
+  try {
+    finish_start();
+  } catch (...) {
+    stop();  // a constructor that throws gets no destructor call
+    throw;
+  }
+}
+
+void EmbeddedCluster::finish_start() {
   std::ifstream pid_file(data_directory() / "postmaster.pid");
   if (pid_file >> postmaster_pid_ && postmaster_pid_ > 0) {
     forward_signals_ = std::make_unique<util::ForwardInterruptTo>(postmaster_pid_, SIGINT);  // SIGINT = fast shutdown
+    start_watchdog();
   }
   if (!options_.database.empty() && options_.database != "postgres") {
     Connection admin(connection("postgres"));
     admin.execute("CREATE DATABASE " + admin.quote_identifier(options_.database));
+  }
+}
+
+void EmbeddedCluster::start_watchdog() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return;  // no watchdog: the destructor still stops the server
+  const std::string directory = directory_->path().string();
+  const pid_t child = ::fork();
+  if (child < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return;
+  }
+  if (child == 0) {
+    // The watchdog: its own session, so a terminal's Ctrl-C does not take it down with us. It waits
+    // until the write end closes. A disarm byte means the owner stopped the server itself; EOF
+    // without it means the owner died, so stop the server hard and remove its directory.
+    ::setsid();
+    ::close(fds[1]);
+    for (int fd = 3; fd < 1024; ++fd) {
+      if (fd != fds[0]) ::close(fd);
+    }
+    char byte = 0;
+    ssize_t got;
+    do {
+      got = ::read(fds[0], &byte, 1);
+    } while (got < 0 && errno == EINTR);
+    if (got == 1) ::_exit(0);
+    ::kill(postmaster_pid_, SIGQUIT);  // immediate shutdown
+    for (int i = 0; i < 100 && ::kill(postmaster_pid_, 0) == 0; ++i) ::usleep(100000);
+    ::kill(postmaster_pid_, SIGKILL);
+    ::execl("/bin/rm", "rm", "-rf", "--", directory.c_str(), static_cast<char*>(nullptr));
+    ::_exit(1);
+  }
+  ::close(fds[0]);
+  watchdog_pipe_ = fds[1];
+  watchdog_pid_ = child;
+}
+
+void EmbeddedCluster::disarm_watchdog() noexcept {
+  if (watchdog_pipe_ < 0) return;
+  const char disarm = 'x';
+  (void)!::write(watchdog_pipe_, &disarm, 1);
+  ::close(watchdog_pipe_);
+  watchdog_pipe_ = -1;
+  int status = 0;
+  while (::waitpid(watchdog_pid_, &status, 0) < 0 && errno == EINTR) {
   }
 }
 
@@ -123,6 +183,7 @@ void EmbeddedCluster::stop() noexcept {
       ::kill(postmaster_pid_, SIGKILL);
     }
   }
+  disarm_watchdog();
   forward_signals_.reset();
 }
 

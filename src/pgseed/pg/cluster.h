@@ -3,7 +3,8 @@
 //
 // It lives in a fresh temporary directory, listens on 127.0.0.1 at a free port and on a unix socket
 // in that directory, and is stopped and removed by the destructor, also when the job fails or is
-// interrupted (a signal is forwarded to the postmaster as a fast shutdown). initdb and postgres refuse
+// interrupted (a signal is forwarded to the postmaster as a fast shutdown). A watchdog process stops
+// and removes it even when this process dies without unwinding (SIGKILL, abort, a crashed test). initdb and postgres refuse
 // to run as root, so under root the server runs as the `postgres` account, which owns the directory.
 #pragma once
 
@@ -48,6 +49,9 @@ public:
   void stop() noexcept;
 
 private:
+  void finish_start();
+  void start_watchdog();
+  void disarm_watchdog() noexcept;
   util::CommandResult run_as_server_user(
       std::vector<std::string> argv,
       util::Command::OnInterrupt on_interrupt = util::Command::OnInterrupt::forward_and_throw) const;
@@ -60,6 +64,8 @@ private:
   int port_ = 0;
   pid_t postmaster_pid_ = 0;
   std::unique_ptr<util::ForwardInterruptTo> forward_signals_;
+  int watchdog_pipe_ = -1;   // write end; its closing (even by SIGKILL) wakes the watchdog
+  pid_t watchdog_pid_ = 0;
   bool running_ = false;
 };
 

@@ -1,0 +1,56 @@
+// What the tests share: a real PostgreSQL server, the real pgseed binary, scratch projects.
+#pragma once
+
+#include "pgseed/pg/cluster.h"
+#include "pgseed/pg/conninfo.h"
+#include "pgseed/util/fs.h"
+#include "pgseed/util/subprocess.h"
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pgseed::testing {
+
+// One embedded cluster per test process, started on first use and stopped when the process exits
+// (by the watchdog if the process dies without unwinding).
+pg::EmbeddedCluster& test_server();
+
+// A new, empty database on the test server, with a unique name.
+pg::ConnInfo fresh_database(const std::string& label);
+
+std::string query_value(const pg::ConnInfo& database, const std::string& sql);
+bool database_exists(const std::string& name);
+
+struct PgseedRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs the built pgseed binary. DATABASE_URL and PGSEED_* from the caller's environment are removed
+// unless `env` sets them.
+PgseedRun run_pgseed(std::vector<std::string> arguments,
+                     std::map<std::string, std::optional<std::string>> env = {});
+
+// A throwaway copy of the example app (migrations/ and seeds/) to edit freely.
+class ScratchProject {
+public:
+  ScratchProject();
+  const std::filesystem::path& root() const { return directory_.path(); }
+  std::filesystem::path dumps() const { return root() / "dumps"; }
+  void write(const std::filesystem::path& relative, const std::string& content) const;
+
+private:
+  util::TemporaryDirectory directory_;
+};
+
+// The dump file that the latest link points to.
+std::filesystem::path latest_real_dump(const std::filesystem::path& dumps, const std::string& environment = "dev");
+
+std::string read_text(const std::filesystem::path& path);
+void write_text(const std::filesystem::path& path, const std::string& content);
+
+}  // namespace pgseed::testing

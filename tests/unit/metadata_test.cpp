@@ -1,0 +1,76 @@
+#include "support/catch.h"
+
+#include "pgseed/core/metadata.h"
+
+#include <nlohmann/json.hpp>
+
+using namespace pgseed;
+
+namespace {
+core::DumpMetadata sample() {
+  core::DumpMetadata metadata;
+  metadata.environment = "dev";
+  metadata.version = "0123456789abcdef0123456789abcdef01234567";
+  metadata.timestamp = "2026-11-21T06:40:01Z";
+  metadata.file = "dev-seeded-v0123456-20261121T064001Z.dump";
+  metadata.size_bytes = 1234;
+  metadata.checksum = std::string(64, 'a');
+  metadata.record_counts = {{"public.users", 11}, {"public.\"Order Items\"", 0}};
+  metadata.migrations = {"0001", "0002"};
+  metadata.migrations_fingerprint = std::string(64, 'b');
+  metadata.server_version = "15.18";
+  metadata.pg_dump_major = 15;
+  metadata.tool_version = "0.1.0";
+  return metadata;
+}
+}  // namespace
+
+TEST_CASE("metadata round-trips through JSON", "[unit][metadata]") {
+  const auto original = sample();
+  const auto parsed = core::DumpMetadata::from_json(original.to_json());
+  CHECK(parsed.environment == original.environment);
+  CHECK(parsed.version == original.version);
+  CHECK(parsed.size_bytes == original.size_bytes);
+  CHECK(parsed.checksum == original.checksum);
+  CHECK(parsed.record_counts == original.record_counts);
+  CHECK(parsed.migrations == original.migrations);
+  CHECK(parsed.pg_dump_major == 15);
+}
+
+TEST_CASE("metadata keeps one key per line for the shell init script", "[unit][metadata]") {
+  const std::string text = sample().to_json();
+  CHECK(text.find("\n  \"checksum\": \"" + std::string(64, 'a') + "\",\n") != std::string::npos);
+  CHECK(text.find("\n    \"public.users\": 11") != std::string::npos);
+  CHECK(text.find("\"pgDumpMajor\": 15") != std::string::npos);
+}
+
+TEST_CASE("invalid metadata names what is wrong", "[unit][metadata]") {
+  struct Case {
+    const char* what;
+    std::function<void(nlohmann::json&)> corrupt;
+    const char* expected;
+  };
+  const std::vector<Case> cases = {
+      {"missing checksum", [](nlohmann::json& j) { j.erase("checksum"); }, "missing field checksum"},
+      {"short checksum", [](nlohmann::json& j) { j["checksum"] = "abc"; }, "checksum is not 64"},
+      {"uppercase checksum", [](nlohmann::json& j) { j["checksum"] = std::string(64, 'A'); }, "checksum is not 64"},
+      {"size as string", [](nlohmann::json& j) { j["sizeBytes"] = "12"; }, "sizeBytes must be an integer"},
+      {"negative count", [](nlohmann::json& j) { j["recordCounts"]["public.users"] = -1; }, "recordCounts.public.users"},
+      {"future format", [](nlohmann::json& j) { j["formatVersion"] = 99; }, "formatVersion 99 is not supported"},
+      {"other algorithm", [](nlohmann::json& j) { j["checksumAlgorithm"] = "md5"; }, "md5"},
+      {"counts not an object", [](nlohmann::json& j) { j["recordCounts"] = nlohmann::json::array(); }, "recordCounts must be an object"},
+  };
+  for (const auto& test : cases) {
+    INFO(test.what);
+    auto document = nlohmann::json::parse(sample().to_json());
+    test.corrupt(document);
+    try {
+      core::DumpMetadata::from_json(document.dump());
+      FAIL("accepted");
+    } catch (const core::MetadataError& e) {
+      CHECK(std::string(e.what()).find(test.expected) != std::string::npos);
+    }
+  }
+  CHECK_THROWS_AS(core::DumpMetadata::from_json("{ not json"), core::MetadataError);
+  CHECK_THROWS_AS(core::DumpMetadata::from_json("[1,2]"), core::MetadataError);
+}
