@@ -19,6 +19,12 @@ and verify dumps, all with the ``pgseed`` tool.
   ``verify-dump`` (each preceded by ``PREFIX``). They run in the terminal (``USES_TERMINAL``), so
   ``restore-dump`` can ask for confirmation.
 
+  It also adds the install component ``initdb``: ``cmake --install <build> --component initdb
+  --prefix <dir>`` puts the init script into ``<dir>/docker-entrypoint-initdb.d/`` as
+  ``<PGSEED_INITDB_ORDER>-pgseed-restore.sh`` with the environment's latest dump and metadata beside
+  it, copied as regular files (a bind mount cannot follow links out of the directory). The target
+  ``install-initdb`` stages the same into ``<build>/initdb``, which docker-compose.yml mounts.
+
 Cache variables:
 
 ``PGSEED_DATABASE_URL``
@@ -30,8 +36,13 @@ Cache variables:
   Which seed set and dumps: ``dev`` by default.
 ``PGSEED_DUMP_DIR``
   Where dumps are written and read: ``${PROJECT_SOURCE_DIR}/dumps`` by default.
+``PGSEED_INITDB_ORDER``
+  Two-digit prefix of the init script's name, which orders it among other init files: ``10``.
 #]=======================================================================]
 include_guard(GLOBAL)
+
+set(_pgseed_init_script "${CMAKE_CURRENT_LIST_DIR}/../scripts/init-db.sh")
+set(PGSEED_INITDB_ORDER "10" CACHE STRING "Prefix of the init script in docker-entrypoint-initdb.d")
 
 set(PGSEED_DATABASE_URL "" CACHE STRING "Database for pgseed targets (libpq URI); empty: embedded cluster")
 set(PGSEED_ENVIRONMENT "dev" CACHE STRING "pgseed environment (seed set and dump names)")
@@ -80,6 +91,40 @@ function(pgseed_add_database_targets)
     restore ${_pgseed_connection} ${_pgseed_common} ${_pgseed_dumps})
   _pgseed_add_target("${_pgseed_PREFIX}verify-dump" "Verifying the latest ${PGSEED_ENVIRONMENT} dump"
     verify ${_pgseed_common} ${_pgseed_dumps})
+
+  # The init script for the official postgres image, and the latest dump beside it.
+  set(_pgseed_initdb_dir "docker-entrypoint-initdb.d")
+  install(PROGRAMS "${_pgseed_init_script}"
+    DESTINATION "${_pgseed_initdb_dir}"
+    RENAME "${PGSEED_INITDB_ORDER}-pgseed-restore.sh"
+    COMPONENT initdb EXCLUDE_FROM_ALL)
+  # Resolved at install time: the links move with every generate-dump.
+  install(CODE "
+    set(_pgseed_environment \"${PGSEED_ENVIRONMENT}\")
+    if(DEFINED ENV{PGSEED_ENVIRONMENT} AND NOT \"\$ENV{PGSEED_ENVIRONMENT}\" STREQUAL \"\")
+      set(_pgseed_environment \"\$ENV{PGSEED_ENVIRONMENT}\")
+    endif()
+    set(_pgseed_destination \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${_pgseed_initdb_dir}\")
+    foreach(_pgseed_suffix .dump .metadata.json)
+      set(_pgseed_link \"${PGSEED_DUMP_DIR}/\${_pgseed_environment}-seeded-latest\${_pgseed_suffix}\")
+      set(_pgseed_copy \"\${_pgseed_destination}/\${_pgseed_environment}-seeded-latest\${_pgseed_suffix}\")
+      if(EXISTS \"\${_pgseed_link}\")
+        file(REAL_PATH \"\${_pgseed_link}\" _pgseed_real)
+        message(STATUS \"Installing: \${_pgseed_copy} (from \${_pgseed_real})\")
+        file(REMOVE \"\${_pgseed_copy}\")
+        file(COPY_FILE \"\${_pgseed_real}\" \"\${_pgseed_copy}\")
+      else()
+        message(WARNING \"pgseed: no \${_pgseed_link}; the init script will start an empty database. \"
+                        \"Run the generate-dump target first.\")
+        file(REMOVE \"\${_pgseed_copy}\")
+      endif()
+    endforeach()
+  " COMPONENT initdb EXCLUDE_FROM_ALL)
+
+  add_custom_target(${_pgseed_PREFIX}install-initdb
+    COMMAND "${CMAKE_COMMAND}" --install "${CMAKE_BINARY_DIR}" --component initdb --prefix "${CMAKE_BINARY_DIR}/initdb"
+    COMMENT "Staging the init script and the latest ${PGSEED_ENVIRONMENT} dump in ${CMAKE_BINARY_DIR}/initdb"
+    VERBATIM)
 endfunction()
 
 function(_pgseed_add_target name comment)

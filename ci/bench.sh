@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# pgseed benchmarks: each pgseed operation next to the bare tool doing the same work, in one run, on
+# one server, alternating, several rounds. Prints medians and the ratio pgseed / bare.
+#
+#   bash ci/bench.sh [rounds]      (default 3; needs ~3 GB of disk and a few minutes)
+#
+# The reference database is the example app's `bench` seed set: >= 2M rows, >= 400 MB.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+root=$(pwd)
+
+bash scripts/bootstrap.sh >/dev/null 2>&1 || bash scripts/bootstrap.sh
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DPGSEED_BUILD_TESTS=OFF >/dev/null
+cmake --build build-bench -j"$(nproc)" --target pgseed >/dev/null
+pgseed=$root/build-bench/bin/pgseed
+bindir=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
+
+work=$(mktemp -d /tmp/pgseed-bench-XXXXXX)
+chmod 755 "$work"
+as_server=()
+if [ "$(id -u)" -eq 0 ]; then
+  chown postgres: "$work"
+  as_server=(runuser -u postgres --)
+fi
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 55432)
+cleanup() {
+  "${as_server[@]}" "$bindir/pg_ctl" -D "$work/data" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+# A durable server with default settings: the numbers should mean what they would on a laptop.
+"${as_server[@]}" "$bindir/initdb" -D "$work/data" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null
+"${as_server[@]}" "$bindir/pg_ctl" -D "$work/data" -l "$work/server.log" -w \
+  -o "-p $port -k $work -c listen_addresses=''" start >/dev/null
+export PGHOST=$work PGPORT=$port PGUSER=postgres
+unset DATABASE_URL PGDATABASE || true
+url() { echo "host=$work port=$port user=postgres dbname=$1"; }
+
+now() { date +%s.%N; }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a/b}'; }
+
+echo "# building the reference database (bench seed set)" >&2
+"$bindir/createdb" bench_ref
+t0=$(now)
+"$pgseed" migrate -q -C "$root" --database-url "$(url bench_ref)" >/dev/null
+"$pgseed" seed -q -C "$root" -e bench --database-url "$(url bench_ref)" >/dev/null
+t1=$(now)
+"$bindir/psql" -qc "analyze" bench_ref
+rows=$("$bindir/psql" -Atc "select (select count(*) from price_data_5min)+(select count(*) from news_articles)+(select count(*) from orders)+(select count(*) from agent_sessions)+(select count(*) from users)+(select count(*) from algorithms)+(select count(*) from positions)" bench_ref)
+size=$("$bindir/psql" -Atc "select pg_database_size('bench_ref')" bench_ref)
+echo "reference: $rows rows, $((size / 1048576)) MiB, seeded in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s"
+
+dumps=$work/dumps
+mkdir -p "$dumps"
+declare -a t_pgseed_dump t_bare_dump t_pgseed_restore t_bare_restore t_pgseed_sha t_bare_sha t_bare_dump_z6
+for ((r = 1; r <= rounds; r++)); do
+  echo "# round $r of $rounds" >&2
+  # dump: pgseed (migrate + seed check + counts + pg_dump -Fc -Z1 + sha256 + metadata) vs bare pg_dump -Fc -Z1
+  a=$(now); "$bindir/pg_dump" -Fc -Z1 -f "$work/bare.dump" bench_ref; b=$(now)
+  t_bare_dump+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
+  a=$(now); dump=$("$pgseed" dump -q -C "$root" -e bench --dump-dir "$dumps" --database-url "$(url bench_ref)"); b=$(now)
+  t_pgseed_dump+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
+  if [ "$r" -eq 1 ]; then
+    a=$(now); "$bindir/pg_dump" -Fc -f "$work/z6.dump" bench_ref; b=$(now)
+    t_bare_dump_z6+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
+    size_z1=$(stat -c %s "$work/bare.dump"); size_z6=$(stat -c %s "$work/z6.dump"); rm -f "$work/z6.dump"
+  fi
+
+  # checksum: pgseed verify (sha256 + metadata) vs sha256sum
+  a=$(now); sha256sum "$dump" >/dev/null; b=$(now)
+  t_bare_sha+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
+  a=$(now); "$pgseed" verify -q "$dump" >/dev/null; b=$(now)
+  t_pgseed_sha+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
+
+  # restore: bare createdb + pg_restore -j2 into a fresh database vs pgseed restore -j2
+  # (verify + scratch database + counts + swap + drop of the previous copy)
+  "$bindir/dropdb" --if-exists bare_target
+  a=$(now); "$bindir/createdb" bare_target && "$bindir/pg_restore" -j2 --no-owner --no-acl -d bare_target "$work/bare.dump"; b=$(now)
+  t_bare_restore+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
+  a=$(now); "$pgseed" restore -q --yes -j2 --database-url "$(url pgseed_target)" "$dump" >/dev/null; b=$(now)
+  t_pgseed_restore+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
+  rm -f "$dumps"/*.dump "$dumps"/*.json
+done
+
+m() { printf '%s\n' "$@" | median; }
+pd=$(m "${t_pgseed_dump[@]}"); bd=$(m "${t_bare_dump[@]}")
+pr=$(m "${t_pgseed_restore[@]}"); br=$(m "${t_bare_restore[@]}")
+ps=$(m "${t_pgseed_sha[@]}"); bs=$(m "${t_bare_sha[@]}")
+dump_mib=$(awk -v s="$size_z1" 'BEGIN{printf "%.0f", s/1048576}')
+echo
+echo "medians of $rounds rounds, seconds (ratio = pgseed / bare; for checksum, throughput ratio = bare / pgseed)"
+printf '%-34s %9s %9s %8s %s\n' operation pgseed bare ratio target
+printf '%-34s %9.2f %9.2f %8s %s\n' "dump (-Fc -Z1)" "$pd" "$bd" "$(ratio "$pd" "$bd")" "<= 1.15"
+printf '%-34s %9.2f %9.2f %8s %s\n' "restore (-j2) into a fresh db" "$pr" "$br" "$(ratio "$pr" "$br")" "<= 1.15"
+printf '%-34s %9.2f %9.2f %8s %s\n' "sha256 of a ${dump_mib} MiB dump" "$ps" "$bs" "$(ratio "$bs" "$ps")" ">= 0.9 (throughput)"
+echo
+echo "compression: pg_dump -Fc -Z1 $(awk -v s="$size_z1" 'BEGIN{printf "%.0f", s/1048576}') MiB in $(m "${t_bare_dump[@]}") s;" \
+     "default (-Z6) $(awk -v s="$size_z6" 'BEGIN{printf "%.0f", s/1048576}') MiB in ${t_bare_dump_z6[0]} s (one run)"
