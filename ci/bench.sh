@@ -77,7 +77,7 @@ for ((r = 1; r <= rounds; r++)); do
 
   # restore: bare createdb + pg_restore -j2 into a fresh database vs pgseed restore -j2
   # (verify + scratch database + counts + swap + drop of the previous copy)
-  "$bindir/dropdb" --if-exists bare_target
+  "$bindir/dropdb" --if-exists bare_target 2>/dev/null
   a=$(now); "$bindir/createdb" bare_target && "$bindir/pg_restore" -j2 --no-owner --no-acl -d bare_target "$work/bare.dump"; b=$(now)
   t_bare_restore+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
   a=$(now); "$pgseed" restore -q --yes -j2 --database-url "$(url pgseed_target)" "$dump" >/dev/null; b=$(now)

@@ -22,7 +22,9 @@ and verify dumps, all with the ``pgseed`` tool.
   It also adds the install component ``initdb``: ``cmake --install <build> --component initdb
   --prefix <dir>`` puts the init script into ``<dir>/docker-entrypoint-initdb.d/`` as
   ``<PGSEED_INITDB_ORDER>-pgseed-restore.sh`` with the environment's latest dump and metadata beside
-  it, copied as regular files (a bind mount cannot follow links out of the directory). The target
+  it, copied as regular files (a bind mount cannot follow links out of the directory). The
+  environment variables ``PGSEED_ENVIRONMENT`` and ``PGSEED_DUMP_DIR``, when set at install time,
+  choose another dump than the cache variables. The target
   ``install-initdb`` stages the same into ``<build>/initdb``, which docker-compose.yml mounts.
 
 Cache variables:
@@ -104,9 +106,13 @@ function(pgseed_add_database_targets)
     if(DEFINED ENV{PGSEED_ENVIRONMENT} AND NOT \"\$ENV{PGSEED_ENVIRONMENT}\" STREQUAL \"\")
       set(_pgseed_environment \"\$ENV{PGSEED_ENVIRONMENT}\")
     endif()
+    set(_pgseed_dump_dir \"${PGSEED_DUMP_DIR}\")
+    if(DEFINED ENV{PGSEED_DUMP_DIR} AND NOT \"\$ENV{PGSEED_DUMP_DIR}\" STREQUAL \"\")
+      set(_pgseed_dump_dir \"\$ENV{PGSEED_DUMP_DIR}\")
+    endif()
     set(_pgseed_destination \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${_pgseed_initdb_dir}\")
     foreach(_pgseed_suffix .dump .metadata.json)
-      set(_pgseed_link \"${PGSEED_DUMP_DIR}/\${_pgseed_environment}-seeded-latest\${_pgseed_suffix}\")
+      set(_pgseed_link \"\${_pgseed_dump_dir}/\${_pgseed_environment}-seeded-latest\${_pgseed_suffix}\")
       set(_pgseed_copy \"\${_pgseed_destination}/\${_pgseed_environment}-seeded-latest\${_pgseed_suffix}\")
       if(EXISTS \"\${_pgseed_link}\")
         file(REAL_PATH \"\${_pgseed_link}\" _pgseed_real)

@@ -30,6 +30,8 @@ TEST_CASE("restore options parse into settings", "[unit][cli]") {
   REQUIRE(invocation.settings.dump);
   CHECK(*invocation.settings.dump == "my.dump");
   CHECK(!invocation.settings.database_url);
+  CHECK(cli::parse_arguments({"restore", "-j2"}).settings.jobs == 2);
+  CHECK(cli::parse_arguments({"dump", "-Z0"}).settings.compression == 0);
 }
 
 TEST_CASE("the command line wins over DATABASE_URL", "[unit][cli]") {

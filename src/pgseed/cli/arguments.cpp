@@ -166,6 +166,13 @@ Invocation parse_arguments(const std::vector<std::string>& arguments) {
         inline_value = argument.substr(equals + 1);
         argument.resize(equals);
       }
+      // "-j2": a short option with its value attached.
+      if (!inline_value && argument.size() > 2 && argument[1] != '-') {
+        if (const OptionSpec* short_option = find_option(argument.substr(0, 2)); short_option && short_option->value) {
+          inline_value = argument.substr(2);
+          argument.resize(2);
+        }
+      }
       const OptionSpec* option = find_option(argument);
       if (option == nullptr) {
         throw Error(ExitCode::usage, "unknown option " + argument + " for 'pgseed " + spec->name + "'",

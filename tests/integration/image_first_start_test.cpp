@@ -1,0 +1,228 @@
+// The init script in the official postgres image's first start, reproduced by
+// tests/image/first-start.sh, with the init directory installed by the real `cmake --install`.
+#include "support/catch.h"
+#include "support/test_support.h"
+
+#include "pgseed/core/dump_files.h"
+#include "pgseed/core/metadata.h"
+#include "pgseed/pg/database.h"
+
+#include <sys/stat.h>
+
+using namespace pgseed;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A project with a fresh dev dump, made once per test process.
+const testing::ScratchProject& dumped_project() {
+  static testing::ScratchProject project;
+  static const bool dumped = [] {
+    const auto run = testing::run_pgseed({"dump", "-C", project.root().string()});
+    if (run.exit_code != 0) throw std::runtime_error("dump for the image tests failed: " + run.err);
+    return true;
+  }();
+  (void)dumped;
+  return project;
+}
+
+void make_readable_by_server(const fs::path& path) { ::chmod(path.c_str(), 0755); }
+
+// `cmake --install <build> --component initdb --prefix <dir>`, with the dump directory chosen at install time.
+fs::path install_initdb(const fs::path& prefix, const fs::path& dump_directory) {
+  util::Command command;
+  command.argv = {"cmake", "--install", PGSEED_BUILD_DIR, "--component", "initdb", "--prefix", prefix.string()};
+  command.env["PGSEED_DUMP_DIR"] = dump_directory.string();
+  command.env["PGSEED_ENVIRONMENT"] = "dev";
+  const auto result = util::run_command(command);
+  if (!result.ok()) throw std::runtime_error("cmake --install failed: " + result.stderr_text + result.stdout_text);
+  make_readable_by_server(prefix);
+  return prefix / "docker-entrypoint-initdb.d";
+}
+
+using Env = std::map<std::string, std::optional<std::string>>;
+
+class FirstStart {
+public:
+  explicit FirstStart(Env env = {}) : env_(std::move(env)) {
+    make_readable_by_server(work_.path());
+    make_readable_by_server(install_.path());
+  }
+  ~FirstStart() {
+    util::Command stop;
+    stop.argv = {"bash", harness(), "stop", (work_.path() / "pg").string()};
+    stop.on_interrupt = util::Command::OnInterrupt::ignore;
+    try {
+      util::run_command(stop);
+    } catch (...) {
+    }
+  }
+
+  fs::path install(const fs::path& dump_directory) { return install_initdb(install_.path(), dump_directory); }
+
+  util::CommandResult run(const fs::path& initdb_directory) {
+    util::Command command;
+    command.argv = {"bash", harness(), "start", initdb_directory.string(), (work_.path() / "pg").string()};
+    command.env = env_;
+    command.env["PGPORT"] = std::to_string(port_);
+    for (const char* variable : {"PGHOST", "PGUSER", "PGDATABASE", "PGPASSWORD", "DATABASE_URL"}) {
+      command.env.emplace(variable, std::nullopt);
+    }
+    return util::run_command(command);
+  }
+
+  pg::ConnInfo connection() const {
+    const auto value = [&](const char* key, const std::string& fallback) {
+      const auto found = env_.find(key);
+      return found != env_.end() && found->second ? *found->second : fallback;
+    };
+    const std::string user = value("POSTGRES_USER", "postgres");
+    return pg::ConnInfo::from_options({{"host", "127.0.0.1"},
+                                       {"port", std::to_string(port_)},
+                                       {"user", user},
+                                       {"password", value("POSTGRES_PASSWORD", "harness-password")},
+                                       {"dbname", value("POSTGRES_DB", user)}});
+  }
+  bool server_running() const { return fs::exists(work_.path() / "pg" / "data" / "postmaster.pid"); }
+
+private:
+  static std::string harness() { return std::string(PGSEED_SOURCE_DIR) + "/tests/image/first-start.sh"; }
+  std::map<std::string, std::optional<std::string>> env_;
+  util::TemporaryDirectory work_{"pgseed-image-"};
+  util::TemporaryDirectory install_{"pgseed-initdb-"};
+  int port_ = pg::find_free_port();
+};
+
+core::RecordCounts expected_counts() {
+  const auto& project = dumped_project();
+  return core::read_metadata(core::metadata_path_for(testing::latest_real_dump(project.dumps()))).record_counts;
+}
+
+void check_counts(const pg::ConnInfo& database) {
+  pg::Connection connection(database);
+  for (const auto& [table, count] : expected_counts()) {
+    INFO(table);
+    CHECK(connection.query_value("SELECT count(*) FROM " + table) == std::to_string(count));
+  }
+}
+
+// A copy of the installed directory to damage: installed files must stay intact for other tests.
+fs::path damaged_copy(const fs::path& initdb, const fs::path& where) {
+  fs::create_directories(where);
+  fs::copy(initdb, where, fs::copy_options::recursive);
+  make_readable_by_server(where);
+  return where;
+}
+
+}  // namespace
+
+TEST_CASE("first start restores the latest dump with its exact counts", "[integration][image]") {
+  FirstStart start;
+  const auto initdb = start.install(dumped_project().dumps());
+  CHECK(fs::is_regular_file(initdb / "10-pgseed-restore.sh"));
+  CHECK(!fs::is_symlink(initdb / "dev-seeded-latest.dump"));
+  CHECK(!fs::is_symlink(initdb / "dev-seeded-latest.metadata.json"));
+
+  const auto result = start.run(initdb);
+  INFO(result.stderr_text);
+  REQUIRE(result.ok());
+  CHECK(result.stderr_text.find("first-start: running") != std::string::npos);
+  CHECK(result.stderr_text.find("pgseed-init: postgres is ready: 7 tables match") != std::string::npos);
+  check_counts(start.connection());
+  // Where the data came from, with one query.
+  const auto dump = testing::latest_real_dump(dumped_project().dumps());
+  CHECK(testing::query_value(start.connection(), "SELECT dump_file || ' ' || checksum FROM pgseed_provenance") ==
+        dump.filename().string() + " " + core::read_metadata(core::metadata_path_for(dump)).checksum);
+}
+
+TEST_CASE("first start with a non-default POSTGRES_USER and POSTGRES_DB", "[integration][image]") {
+  FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "app-secret"}});
+  const auto result = start.run(start.install(dumped_project().dumps()));
+  INFO(result.stderr_text);
+  REQUIRE(result.ok());
+  CHECK(result.stderr_text.find("ERROR") == std::string::npos);
+  check_counts(start.connection());
+  CHECK(testing::query_value(start.connection(), "SELECT string_agg(DISTINCT tableowner, ',') FROM pg_tables WHERE schemaname = 'public'") == "app");
+  CHECK(testing::query_value(start.connection(), "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'appdb'") == "app");
+}
+
+TEST_CASE("the init script works sourced as well as executed", "[integration][image]") {
+  FirstStart start(Env{{"POSTGRES_DB", "sourced"}});
+  const auto initdb = start.install(dumped_project().dumps());
+  fs::permissions(initdb / "10-pgseed-restore.sh", fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
+                  fs::perm_options::remove);
+  const auto result = start.run(initdb);
+  INFO(result.stderr_text);
+  REQUIRE(result.ok());
+  CHECK(result.stderr_text.find("first-start: sourcing") != std::string::npos);
+  check_counts(start.connection());
+}
+
+TEST_CASE("with no dump the database starts empty, unless a dump is required", "[integration][image]") {
+  util::TemporaryDirectory no_dumps("pgseed-nodumps-");
+  SECTION("empty database and instructions") {
+    FirstStart start;
+    const auto result = start.run(start.install(no_dumps.path()));
+    INFO(result.stderr_text);
+    REQUIRE(result.ok());
+    CHECK(result.stderr_text.find("pgseed-init: no dump at") != std::string::npos);
+    CHECK(result.stderr_text.find("generate-dump") != std::string::npos);
+    CHECK(testing::query_value(start.connection(), "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == "0");
+  }
+  SECTION("PGSEED_REQUIRE_DUMP=1 makes it an error") {
+    FirstStart start(Env{{"PGSEED_REQUIRE_DUMP", "1"}});
+    const auto result = start.run(start.install(no_dumps.path()));
+    CHECK(result.exit_code != 0);
+    CHECK(result.stderr_text.find("PGSEED_REQUIRE_DUMP=1") != std::string::npos);
+    CHECK(!start.server_running());
+  }
+}
+
+TEST_CASE("a damaged install stops the first start with one clear line", "[integration][image]") {
+  struct Case {
+    const char* name;
+    std::function<void(const fs::path& initdb)> damage;
+    const char* message;
+  };
+  const std::vector<Case> cases = {
+      {"git lfs pointer",
+       [](const fs::path& d) {
+         testing::write_text(d / "dev-seeded-latest.dump",
+                             "version https://git-lfs.github.com/spec/v1\noid sha256:" + std::string(64, 'a') + "\nsize 10\n");
+       },
+       "run git lfs pull"},
+      {"one byte flipped",
+       [](const fs::path& d) {
+         std::string content = testing::read_text(d / "dev-seeded-latest.dump");
+         content[content.size() / 2] ^= 0x01;
+         testing::write_text(d / "dev-seeded-latest.dump", content);
+       },
+       "failed its checksum"},
+      {"metadata missing", [](const fs::path& d) { fs::remove(d / "dev-seeded-latest.metadata.json"); },
+       "metadata"},
+      {"dump from a newer pg_dump",
+       [](const fs::path& d) {
+         std::string metadata = testing::read_text(d / "dev-seeded-latest.metadata.json");
+         const auto at = metadata.find("\"pgDumpMajor\": ");
+         metadata.replace(at, std::string("\"pgDumpMajor\": 15").size(), "\"pgDumpMajor\": 99");
+         testing::write_text(d / "dev-seeded-latest.metadata.json", metadata);
+       },
+       "written by pg_dump 99, newer than this PostgreSQL"},
+  };
+  for (const auto& test : cases) {
+    INFO(test.name);
+    FirstStart start;
+    const auto installed = start.install(dumped_project().dumps());
+    util::TemporaryDirectory copy_parent("pgseed-damaged-");
+    make_readable_by_server(copy_parent.path());
+    const auto initdb = damaged_copy(installed, copy_parent.path() / "initdb.d");
+    test.damage(initdb);
+    const auto result = start.run(initdb);
+    INFO(result.stderr_text);
+    CHECK(result.exit_code != 0);
+    CHECK(result.stderr_text.find("pgseed-init: error: ") != std::string::npos);
+    CHECK(result.stderr_text.find(test.message) != std::string::npos);
+    CHECK(result.stderr_text.find("init failed") != std::string::npos);
+    CHECK(!start.server_running());
+  }
+}
