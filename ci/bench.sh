@@ -82,7 +82,7 @@ for ((r = 1; r <= rounds; r++)); do
   t_bare_restore+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
   a=$(now); "$pgseed" restore -q --yes -j2 --database-url "$(url pgseed_target)" "$dump" >/dev/null; b=$(now)
   t_pgseed_restore+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
-  rm -f "$dumps"/*.dump "$dumps"/*.json
+  [ "$r" -lt "$rounds" ] && rm -f "$dumps"/*.dump "$dumps"/*.json
 done
 
 m() { printf '%s\n' "$@" | median; }
@@ -99,3 +99,47 @@ printf '%-34s %9.2f %9.2f %8s %s\n' "sha256 of a ${dump_mib} MiB dump" "$ps" "$b
 echo
 echo "compression: pg_dump -Fc -Z1 $(awk -v s="$size_z1" 'BEGIN{printf "%.0f", s/1048576}') MiB in $(m "${t_bare_dump[@]}") s;" \
      "default (-Z6) $(awk -v s="$size_z6" 'BEGIN{printf "%.0f", s/1048576}') MiB in ${t_bare_dump_z6[0]} s (one run)"
+
+# ---- first start of a fresh volume (tests/image/first-start.sh reproduces the image) ----
+echo "# first start: init script vs bare pg_restore vs migrate + seed" >&2
+initdb_dir=$work/initdb
+PGSEED_DUMP_DIR=$dumps PGSEED_ENVIRONMENT=bench \
+  cmake --install build-bench --component initdb --prefix "$initdb_dir" >/dev/null 2>&1
+empty_initdb=$work/initdb-empty
+mkdir -p "$empty_initdb"
+chmod -R a+rX "$initdb_dir" "$empty_initdb"
+bench_dump=$(readlink -f "$dumps/bench-seeded-latest.dump")
+chmod a+r "$bench_dump"; chmod a+x "$work" "$dumps"
+fs_port=$((port + 1))
+first_start() {  # first_start <initdb dir> <extra command...>: seconds from empty PGDATA to ready
+  local dir=$1; shift
+  local fs_work=$work/fs
+  rm -rf "$fs_work"
+  local a b
+  a=$(now)
+  PGSEED_ENVIRONMENT=bench PGPORT=$fs_port PGHOST= bash tests/image/first-start.sh start "$dir" "$fs_work" 2>/dev/null
+  if [ $# -gt 0 ]; then "$@"; fi
+  b=$(now)
+  bash tests/image/first-start.sh stop "$fs_work"
+  rm -rf "$fs_work"
+  awk -v a="$a" -v b="$b" 'BEGIN{print b-a}'
+}
+fs_url="host=127.0.0.1 port=$fs_port user=postgres password=harness-password dbname=postgres"
+bare_restore() { PGPASSWORD=harness-password "$bindir/pg_restore" -h 127.0.0.1 -p "$fs_port" -U postgres -j2 --no-owner --no-acl -d postgres "$bench_dump"; }
+migrate_and_seed() {
+  "$pgseed" migrate -q -C "$root" --database-url "$fs_url" >/dev/null &&
+  "$pgseed" seed -q -C "$root" -e bench --database-url "$fs_url" >/dev/null
+}
+declare -a t_fs_pgseed t_fs_bare t_fs_seed
+for ((r = 1; r <= rounds; r++)); do
+  echo "# first start round $r of $rounds" >&2
+  t_fs_bare+=("$(first_start "$empty_initdb" bare_restore)")
+  t_fs_pgseed+=("$(first_start "$initdb_dir")")
+  t_fs_seed+=("$(first_start "$empty_initdb" migrate_and_seed)")
+done
+fp=$(m "${t_fs_pgseed[@]}"); fb=$(m "${t_fs_bare[@]}"); fsd=$(m "${t_fs_seed[@]}")
+echo
+echo "first start, empty PGDATA to ready and verified (medians of $rounds, seconds)"
+printf '%-44s %9.2f\n' "pgseed init script (verify, restore, counts)" "$fp"
+printf '%-44s %9.2f   ratio %s (target <= 1.10)\n' "(a) no dump + bare pg_restore -j2" "$fb" "$(ratio "$fp" "$fb")"
+printf '%-44s %9.2f   pgseed is %sx faster (target >= 5)\n' "(b) migrate + seed from scratch" "$fsd" "$(ratio "$fsd" "$fp")"

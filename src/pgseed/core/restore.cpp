@@ -27,14 +27,19 @@ std::string helper_name(const std::string& database, const std::string& role) {
   return database.substr(0, 63 - suffix.size()) + suffix;
 }
 
+// Client sessions only: autovacuum workers show up in pg_stat_activity too (typically right after a
+// big restore), and PostgreSQL makes them leave by itself when the database is renamed or dropped.
+std::string other_clients_of(pg::Connection& admin, const std::string& database) {
+  return "FROM pg_stat_activity WHERE datname = " + admin.quote_literal(database) +
+         " AND pid <> pg_backend_pid() AND backend_type = 'client backend'";
+}
+
 int count_sessions(pg::Connection& admin, const std::string& database) {
-  return std::stoi(admin.query_value("SELECT count(*) FROM pg_stat_activity WHERE datname = " +
-                                     admin.quote_literal(database) + " AND pid <> pg_backend_pid()"));
+  return std::stoi(admin.query_value("SELECT count(*) " + other_clients_of(admin, database)));
 }
 
 void terminate_sessions(pg::Connection& admin, const std::string& database) {
-  admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = " +
-                admin.quote_literal(database) + " AND pid <> pg_backend_pid()");
+  admin.execute("SELECT pg_terminate_backend(pid) " + other_clients_of(admin, database));
 }
 
 Error sessions_error(const std::string& database, int sessions) {
