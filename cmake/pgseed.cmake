@@ -38,6 +38,9 @@ Cache variables:
   Which seed set and dumps: ``dev`` by default.
 ``PGSEED_DUMP_DIR``
   Where dumps are written and read: ``${PROJECT_SOURCE_DIR}/dumps`` by default.
+``PGSEED_SEED_SET``
+  Row counts for the seed step of ``seed`` and ``generate-dump``, as a list: ``users=20;algorithms=30``
+  (each becomes ``--set``). Empty: the profile's counts.
 ``PGSEED_INITDB_ORDER``
   Two-digit prefix of the init script's name, which orders it among other init files: ``10``.
 #]=======================================================================]
@@ -49,6 +52,7 @@ set(PGSEED_INITDB_ORDER "10" CACHE STRING "Prefix of the init script in docker-e
 set(PGSEED_DATABASE_URL "" CACHE STRING "Database for pgseed targets (libpq URI); empty: embedded cluster")
 set(PGSEED_ENVIRONMENT "dev" CACHE STRING "pgseed environment (seed set and dump names)")
 set(PGSEED_DUMP_DIR "${PROJECT_SOURCE_DIR}/dumps" CACHE PATH "Where pgseed writes and reads dumps")
+set(PGSEED_SEED_SET "" CACHE STRING "Seed row counts, e.g. users=20;algorithms=30")
 
 function(pgseed_add_database_targets)
   cmake_parse_arguments(PARSE_ARGV 0 _pgseed "" "PGSEED_EXECUTABLE;PROJECT_DIR;PREFIX" "DEPENDS")
@@ -82,13 +86,17 @@ function(pgseed_add_database_targets)
 
   set(_pgseed_common --project-dir "${_pgseed_PROJECT_DIR}" --environment "${PGSEED_ENVIRONMENT}")
   set(_pgseed_dumps --dump-dir "${PGSEED_DUMP_DIR}")
+  set(_pgseed_counts "")
+  foreach(_pgseed_setting IN LISTS PGSEED_SEED_SET)
+    list(APPEND _pgseed_counts --set "${_pgseed_setting}")
+  endforeach()
 
   _pgseed_add_target("${_pgseed_PREFIX}migrate" "Applying migrations"
     migrate ${_pgseed_connection} --project-dir "${_pgseed_PROJECT_DIR}")
   _pgseed_add_target("${_pgseed_PREFIX}seed" "Seeding the ${PGSEED_ENVIRONMENT} database"
-    seed ${_pgseed_connection} ${_pgseed_common})
+    seed ${_pgseed_connection} ${_pgseed_common} ${_pgseed_counts})
   _pgseed_add_target("${_pgseed_PREFIX}generate-dump" "Generating the ${PGSEED_ENVIRONMENT} dump"
-    dump ${_pgseed_connection} ${_pgseed_common} ${_pgseed_dumps})
+    dump ${_pgseed_connection} ${_pgseed_common} ${_pgseed_dumps} ${_pgseed_counts})
   _pgseed_add_target("${_pgseed_PREFIX}restore-dump" "Restoring the latest ${PGSEED_ENVIRONMENT} dump"
     restore ${_pgseed_connection} ${_pgseed_common} ${_pgseed_dumps})
   _pgseed_add_target("${_pgseed_PREFIX}verify-dump" "Verifying the latest ${PGSEED_ENVIRONMENT} dump"

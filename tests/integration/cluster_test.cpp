@@ -23,7 +23,8 @@ bool wait_until_empty(const fs::path& directory, std::chrono::seconds limit) {
 
 // A seed step that blocks for a long time, so that a signal lands mid-job.
 void make_slow(const testing::ScratchProject& project) {
-  project.write("seeds/dev/000_slow.sql", "SELECT pg_sleep(60);");
+  project.write("seeds/slow.sql", "SELECT pg_sleep(60);");
+  project.write("seeds/dev.json", R"({"seed": 1, "steps": [{"sql": "slow.sql"}]})");
 }
 
 // Runs pgseed in the background in a shell, sends `signal_name` after `delay`, and prints its exit code.

@@ -33,7 +33,7 @@ std::vector<std::string> restore_args(const fs::path& dump, const pg::ConnInfo& 
 core::RecordCounts counts_in(const pg::ConnInfo& database) {
   pg::Connection connection(database);
   core::RecordCounts counts;
-  for (const char* table : {"public.users", "public.algorithms", "public.positions", "public.orders",
+  for (const char* table : {"public.coins", "public.users", "public.algorithms", "public.positions", "public.orders",
                             "public.price_data_5min", "public.news_articles", "public.agent_sessions"}) {
     counts[table] = std::stoll(connection.query_value(std::string("SELECT count(*) FROM ") + table));
   }
@@ -80,7 +80,7 @@ TEST_CASE("dump writes a versioned dump, metadata with exact counts, and latest 
   CHECK(metadata.record_counts == counts_in(dumped.source));
   CHECK(metadata.record_counts.at("public.users") == 11);
   CHECK(metadata.record_counts.count("public.pgseed_migrations") == 0);
-  CHECK(metadata.migrations == std::vector<std::string>{"0001", "0002", "0003", "0004", "0005"});
+  CHECK(metadata.migrations == std::vector<std::string>{"0001", "0002", "0003", "0004", "0005", "0006"});
   CHECK(metadata.migrations_fingerprint.size() == 64);
   CHECK(metadata.pg_dump_major >= 15);
   CHECK(!metadata.server_version.empty());
@@ -113,7 +113,12 @@ TEST_CASE("dump records the git commit and whether seeds or migrations are dirty
   CHECK(!metadata.dirty);
   CHECK(testing::latest_real_dump(project.dumps()).filename().string().rfind("dev-seeded-v" + head.substr(0, 7) + "-", 0) == 0);
 
-  project.write("seeds/dev/050_extra.sql", "INSERT INTO users (email, full_name, created_at) VALUES ('x@example.com', 'X', '2025-01-01');");
+  // One more generated user in the profile: an uncommitted change under seeds/.
+  auto profile = nlohmann::json::parse(testing::read_text(project.root() / "seeds" / "dev.json"));
+  for (auto& step : profile["steps"]) {
+    if (step.value("generate", "") == "users") step["count"] = 11;
+  }
+  project.write("seeds/dev.json", profile.dump(2));
   const auto dirty = run_pgseed({"dump", "-C", project.root().string(), "--database-url",
                                  testing::fresh_database("gitdirty").keyword_string()});
   REQUIRE(dirty.exit_code == 0);
@@ -265,7 +270,7 @@ TEST_CASE("latest moves only when a dump succeeds", "[integration][dump]") {
   const auto files_before = std::distance(fs::directory_iterator(dumped.project.dumps()), fs::directory_iterator());
 
   SECTION("a failing migration") {
-    dumped.project.write("migrations/0006_broken.sql", "SELECT * FROM nowhere;");
+    dumped.project.write("migrations/0007_broken.sql", "SELECT * FROM nowhere;");
     const auto run = run_pgseed({"dump", "-C", dumped.project.root().string(), "--database-url", dumped.source.keyword_string()});
     CHECK(run.exit_code == 4);
   }

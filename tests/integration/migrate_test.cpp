@@ -19,13 +19,13 @@ TEST_CASE("migrate applies every migration once and is idempotent", "[integratio
   const auto database = testing::fresh_database("migrate");
   const auto first = run_pgseed(migrate_args(project, database));
   REQUIRE(first.exit_code == 0);
-  CHECK(first.out.find("applied 5") != std::string::npos);
+  CHECK(first.out.find("applied 6") != std::string::npos);
 
   const auto second = run_pgseed(migrate_args(project, database));
   REQUIRE(second.exit_code == 0);
   CHECK(second.out.find("up to date") != std::string::npos);
-  CHECK(testing::query_value(database, "SELECT count(*) FROM pgseed_migrations") == "5");
-  CHECK(testing::query_value(database, "SELECT count(*) FROM pgseed_migrations WHERE length(sha256) = 64 AND duration_ms >= 0") == "5");
+  CHECK(testing::query_value(database, "SELECT count(*) FROM pgseed_migrations") == "6");
+  CHECK(testing::query_value(database, "SELECT count(*) FROM pgseed_migrations WHERE length(sha256) = 64 AND duration_ms >= 0") == "6");
   CHECK(testing::query_value(database, "SELECT to_regclass('public.price_data_5min') IS NOT NULL") == "t");
 }
 
@@ -33,11 +33,11 @@ TEST_CASE("only pending migrations run", "[integration][migrate]") {
   testing::ScratchProject project;
   const auto database = testing::fresh_database("pending");
   REQUIRE(run_pgseed(migrate_args(project, database)).exit_code == 0);
-  project.write("migrations/0006_add_watchlists.sql", "CREATE TABLE watchlists (id serial PRIMARY KEY);");
+  project.write("migrations/0007_add_watchlists.sql", "CREATE TABLE watchlists (id serial PRIMARY KEY);");
   const auto run = run_pgseed(migrate_args(project, database));
   REQUIRE(run.exit_code == 0);
   CHECK(run.out.find("applied 1") != std::string::npos);
-  CHECK(run.err.find("0006_add_watchlists.sql") != std::string::npos);
+  CHECK(run.err.find("0007_add_watchlists.sql") != std::string::npos);
   CHECK(run.err.find("0001") == std::string::npos);
 }
 
@@ -56,16 +56,16 @@ TEST_CASE("an applied migration that was edited is refused by name", "[integrati
 TEST_CASE("a failing migration rolls back and names the file and the server's message", "[integration][migrate]") {
   testing::ScratchProject project;
   const auto database = testing::fresh_database("failing");
-  project.write("migrations/0006_broken.sql",
+  project.write("migrations/0007_broken.sql",
                 "CREATE TABLE half_done (id int);\nINSERT INTO no_such_table VALUES (1);\n");
-  project.write("migrations/0007_after.sql", "CREATE TABLE after_broken (id int);");
+  project.write("migrations/0008_after.sql", "CREATE TABLE after_broken (id int);");
   const auto run = run_pgseed(migrate_args(project, database));
   CHECK(run.exit_code == 4);
-  CHECK(run.err.find("0006_broken.sql failed") != std::string::npos);
+  CHECK(run.err.find("0007_broken.sql failed") != std::string::npos);
   CHECK(run.err.find("relation \"no_such_table\" does not exist") != std::string::npos);
-  // 0001-0005 went in, 0006 left nothing behind, 0007 never ran.
+  // 0001-0006 went in, 0007 left nothing behind, 0008 never ran.
   CHECK(testing::query_value(database, "SELECT string_agg(version, ',' ORDER BY version) FROM pgseed_migrations") ==
-        "0001,0002,0003,0004,0005");
+        "0001,0002,0003,0004,0005,0006");
   CHECK(testing::query_value(database, "SELECT to_regclass('public.half_done') IS NULL") == "t");
   CHECK(testing::query_value(database, "SELECT to_regclass('public.after_broken') IS NULL") == "t");
 }
@@ -81,10 +81,10 @@ TEST_CASE("concurrent migrate runs serialise on the advisory lock", "[integratio
   other.join();
   CHECK(first.exit_code == 0);
   CHECK(second.exit_code == 0);
-  CHECK(testing::query_value(database, "SELECT count(*) FROM pgseed_migrations") == "6");
+  CHECK(testing::query_value(database, "SELECT count(*) FROM pgseed_migrations") == "7");
   // Exactly one of them did the work.
-  const bool first_applied = first.out.find("applied 6") != std::string::npos;
-  const bool second_applied = second.out.find("applied 6") != std::string::npos;
+  const bool first_applied = first.out.find("applied 7") != std::string::npos;
+  const bool second_applied = second.out.find("applied 7") != std::string::npos;
   CHECK(first_applied != second_applied);
 }
 

@@ -33,6 +33,8 @@ const OptionSpec environment{"environment", 'e', "ENV", "environment name (defau
 const OptionSpec dump_dir{"dump-dir", 0, "DIR", "where dumps live (default: $PGSEED_DUMP_DIR or <project>/dumps)"};
 const OptionSpec quiet{"quiet", 'q', nullptr, "print only results and errors"};
 const OptionSpec help{"help", 'h', nullptr, "show this help"};
+const OptionSpec set_count{"set", 0, "TABLE=N", "generate exactly N rows of TABLE (repeatable; also PGSEED_COUNT_<TABLE>)"};
+const OptionSpec scale{"scale", 0, "F", "multiply every count not given by --set"};
 
 const std::vector<CommandSpec>& command_specs() {
   static const std::vector<CommandSpec> specs = {
@@ -41,13 +43,16 @@ const std::vector<CommandSpec>& command_specs() {
        "pgseed_migrations. An applied migration whose file changed is refused.",
        {database_url, database_url_file, project_dir, quiet, help}},
       {"seed", "load the environment's seed data", nullptr,
-       "Runs the SQL files in seeds/<env>/ in one transaction. A database that already holds this seed\n"
-       "set is left unchanged.",
-       {database_url, database_url_file, project_dir, environment, quiet, help}},
+       "Runs the seed profile seeds/<env>.json (or the SQL files in seeds/<env>/) in one transaction.\n"
+       "A database that already holds this seed set is left unchanged. docs/seed-profiles.md has the format.",
+       {database_url, database_url_file, project_dir, environment, set_count, scale,
+        {"clear", 0, nullptr, "empty the profile's tables first (asks on a terminal)"},
+        {"dry-run", 'n', nullptr, "print the tables and counts, touch no database"},
+        {"yes", 'y', nullptr, "do not ask for confirmation"}, quiet, help}},
       {"dump", "migrate, seed and write a versioned dump with metadata", nullptr,
        "Writes <dump-dir>/<env>-seeded-v<sha>-<time>.dump and .metadata.json, then moves the\n"
        "<env>-seeded-latest links. Prints the dump's path.",
-       {database_url, database_url_file, project_dir, environment, dump_dir,
+       {database_url, database_url_file, project_dir, environment, dump_dir, set_count, scale,
         {"allow-empty", 0, nullptr, "dump even when no table has rows"},
         {"compress", 'Z', "N", "pg_dump compression level 0-9 (default: 1)"}, quiet, help}},
       {"restore", "verify a dump and restore it without losing the existing database", "[DUMP]",
@@ -88,6 +93,16 @@ int parse_count(const std::string& option, const std::string& text, int low, int
                                    std::to_string(high) + ", not '" + text + "'");
 }
 
+double parse_factor(const std::string& option, const std::string& text) {
+  try {
+    std::size_t used = 0;
+    const double value = std::stod(text, &used);
+    if (used == text.size() && value >= 0 && value <= 1e6) return value;
+  } catch (const std::exception&) {
+  }
+  throw Error(ExitCode::usage, "option --" + option + " needs a factor >= 0 such as 0.5 or 10, not '" + text + "'");
+}
+
 std::string read_url_file(const std::string& path) {
   std::string content;
   try {
@@ -113,6 +128,10 @@ void apply_option(commands::Settings& settings, bool& quiet_flag, const std::str
   else if (name == "force") settings.force = true;
   else if (name == "jobs") settings.jobs = parse_count(name, value, 1, 256);
   else if (name == "json") settings.json = true;
+  else if (name == "set") settings.count_settings.push_back(value);
+  else if (name == "scale") settings.scale = parse_factor(name, value);
+  else if (name == "clear") settings.clear = true;
+  else if (name == "dry-run") settings.dry_run = true;
 }
 
 }  // namespace

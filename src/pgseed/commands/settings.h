@@ -1,9 +1,14 @@
 // What a command needs from the command line and the environment, already parsed and checked.
 #pragma once
 
+#include "pgseed/core/seed/profile.h"
+
+#include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace pgseed::commands {
 
@@ -20,7 +25,14 @@ struct Settings {
   bool json = false;                           // --json
   int jobs = 0;                                // --jobs; 0 = one per core
   int compression = 1;                         // --compress
+  std::vector<std::string> count_settings;     // --set table=N, as given
+  std::optional<double> scale;                 // --scale F
+  bool clear = false;                          // seed --clear
+  bool dry_run = false;                        // seed --dry-run
 };
+
+// --set and --scale as the seed engine takes them. Throws Error(usage) for a malformed --set.
+core::seed::CountOverrides count_overrides(const Settings& settings);
 
 // The dump that restore and verify work on: the one named, or the environment's latest link.
 std::filesystem::path dump_to_use(const Settings& settings);

@@ -43,7 +43,10 @@ DumpResult create_dump(const pg::ConnInfo& target, const pg::PgTools& tools, con
   {
     pg::Connection connection(target);
     applied_now = apply_migrations(connection, migration_files, reporter).applied_now;
-    seeded_now = !seed_environment(connection, options.project, options.environment, reporter).already_seeded;
+    SeedRequest request;
+    request.environment = options.environment;
+    request.counts = options.counts;
+    seeded_now = !seed_environment(connection, options.project, request, reporter).already_seeded;
   }
   DumpResult result = write_dump(target, tools, options, reporter);
   result.migrations_applied_now = std::move(applied_now);

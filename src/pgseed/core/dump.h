@@ -4,6 +4,7 @@
 #include "pgseed/core/metadata.h"
 #include "pgseed/core/project.h"
 #include "pgseed/core/reporter.h"
+#include "pgseed/core/seed.h"
 #include "pgseed/pg/conninfo.h"
 #include "pgseed/pg/tools.h"
 
@@ -17,6 +18,7 @@ enum class EmptyDatabase { refuse, allow };
 struct DumpOptions {
   ProjectLayout project;
   std::string environment = "dev";
+  seed::CountOverrides counts;  // --set / --scale for the seed step
   int compression = 1;  // pg_dump -Z; see docs/benchmarks.md for why 1
   EmptyDatabase empty_database = EmptyDatabase::refuse;
 };

@@ -1,5 +1,6 @@
 #include "pgseed/core/seed.h"
 
+#include "pgseed/core/seed/engine.h"
 #include "pgseed/error.h"
 #include "pgseed/util/fs.h"
 #include "pgseed/util/sha256.h"
@@ -10,21 +11,19 @@ namespace pgseed::core {
 namespace fs = std::filesystem;
 
 namespace {
+
 constexpr const char* create_state_table = R"sql(
 CREATE TABLE IF NOT EXISTS public.pgseed_seed_state (
   environment text PRIMARY KEY,
   fingerprint text NOT NULL,
   seeded_at   timestamptz NOT NULL DEFAULT now()
 ))sql";
-}  // namespace
 
-std::vector<fs::path> discover_seed_files(const ProjectLayout& project, const std::string& environment) {
-  const fs::path directory = project.seeds_directory / environment;
-  std::error_code error;
-  if (!fs::is_directory(directory, error)) {
-    throw Error(ExitCode::usage, "no seeds for environment '" + environment + "': " + directory.string() + " does not exist",
-                "create it with .sql files, or choose another --environment");
-  }
+fs::path profile_path(const ProjectLayout& project, const std::string& environment) {
+  return project.seeds_directory / (environment + ".json");
+}
+
+std::vector<fs::path> sql_files_in(const fs::path& directory) {
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(directory)) {
     if (entry.is_regular_file() && entry.path().extension() == ".sql" && entry.path().filename().string()[0] != '.') {
@@ -35,44 +34,130 @@ std::vector<fs::path> discover_seed_files(const ProjectLayout& project, const st
   return files;
 }
 
-SeedOutcome seed_environment(pg::Connection& connection, const ProjectLayout& project, const std::string& environment,
-                             Reporter& reporter) {
-  SeedOutcome outcome;
-  outcome.files = discover_seed_files(project, environment);
-  util::Sha256 hasher;
-  std::vector<std::string> contents;
-  for (const auto& file : outcome.files) {
-    contents.push_back(util::read_file(file));
-    hasher.update(file.filename().string() + "\n" + util::sha256_hex(contents.back()) + "\n");
+// The seed set of an environment, loaded and checked.
+struct SeedSet {
+  std::optional<seed::Profile> profile;
+  fs::path sql_directory;
+  std::vector<fs::path> sql_files;
+
+  std::string fingerprint() const {
+    if (profile) return profile->fingerprint();
+    util::Sha256 hasher;
+    for (const auto& file : sql_files) hasher.update(file.filename().string() + "\n" + util::sha256_hex(util::read_file(file)) + "\n");
+    return hasher.hex_digest();
   }
-  outcome.fingerprint = hasher.hex_digest();
+};
+
+SeedSet load_seed_set(const ProjectLayout& project, const SeedRequest& request) {
+  if (!is_valid_environment_name(request.environment)) {
+    throw Error(ExitCode::usage, "environment '" + request.environment + "' is not a valid name",
+                "use letters, digits, '-' and '_'");
+  }
+  SeedSet set;
+  const fs::path profile_file = profile_path(project, request.environment);
+  std::error_code error;
+  if (fs::is_regular_file(profile_file, error)) {
+    const std::string shown = fs::relative(profile_file, project.root, error).string();
+    set.profile = seed::Profile::load(profile_file, error || shown.empty() ? profile_file.string() : shown);
+    seed::apply_counts(*set.profile, seed::with_environment_counts(*set.profile, request.counts));
+    return set;
+  }
+  set.sql_directory = project.seeds_directory / request.environment;
+  if (!fs::is_directory(set.sql_directory, error)) {
+    throw Error(ExitCode::usage,
+                "no seeds for environment '" + request.environment + "': neither " + profile_file.string() + " nor " +
+                    set.sql_directory.string() + "/ exists",
+                "write a seed profile (docs/seed-profiles.md), or choose another --environment");
+  }
+  if (!request.counts.exact.empty() || request.counts.scale) {
+    throw Error(ExitCode::usage, "--set and --scale need a seed profile; " + set.sql_directory.string() + "/ holds plain SQL",
+                "write " + profile_file.string() + " (docs/seed-profiles.md)");
+  }
+  if (request.existing == ExistingSeed::clear) {
+    throw Error(ExitCode::usage, "--clear needs a seed profile: it empties the tables the profile writes",
+                "restore a fresh database instead, or write " + profile_file.string());
+  }
+  set.sql_files = sql_files_in(set.sql_directory);
+  return set;
+}
+
+}  // namespace
+
+SeedPlan plan_seed(const ProjectLayout& project, const SeedRequest& request) {
+  const SeedSet set = load_seed_set(project, request);
+  SeedPlan plan;
+  if (set.profile) {
+    plan.is_profile = true;
+    plan.source = set.profile->path;
+    for (const auto& step : set.profile->steps) {
+      switch (step->kind) {
+        case seed::Step::Kind::sql: plan.steps.push_back({"sql", step->file.filename().string(), -1}); break;
+        case seed::Step::Kind::csv: plan.steps.push_back({"csv", step->file.filename().string() + " -> " + step->table, -1}); break;
+        case seed::Step::Kind::generate: plan.steps.push_back({"generate", step->table, step->count}); break;
+      }
+    }
+    plan.tables_to_clear = seed::tables_written_by(*set.profile);
+  } else {
+    plan.source = set.sql_directory;
+    for (const auto& file : set.sql_files) plan.steps.push_back({"sql", file.filename().string(), -1});
+  }
+  return plan;
+}
+
+SeedOutcome seed_environment(pg::Connection& connection, const ProjectLayout& project, const SeedRequest& request,
+                             Reporter& reporter) {
+  const SeedSet set = load_seed_set(project, request);
+  SeedOutcome outcome;
+  outcome.fingerprint = set.fingerprint();
+  outcome.steps = set.profile ? set.profile->steps.size() : set.sql_files.size();
 
   connection.execute("SET client_min_messages = warning;" + std::string(create_state_table));
   pg::Transaction transaction(connection);
   // Two seeders racing on one database: the second waits here, then sees the first one's row.
   transaction.execute("LOCK TABLE public.pgseed_seed_state IN EXCLUSIVE MODE");
   const auto existing = transaction.query("SELECT fingerprint FROM public.pgseed_seed_state WHERE environment = " +
-                                          connection.quote_literal(environment));
+                                          connection.quote_literal(request.environment));
   if (!existing.empty()) {
-    if (existing.front().front().value_or("") == outcome.fingerprint) {
+    const bool same = existing.front().front().value_or("") == outcome.fingerprint;
+    if (same && request.existing == ExistingSeed::keep) {
       outcome.already_seeded = true;
       return outcome;
     }
-    throw Error(ExitCode::refused,
-                "database " + connection.info().database() + " already holds a different seed set for '" + environment + "'",
-                "seed a fresh database, or restore one and seed again");
+    if (request.existing == ExistingSeed::keep) {
+      throw Error(ExitCode::refused,
+                  "database " + connection.info().database() + " already holds a different seed set for '" +
+                      request.environment + "' (other profile, counts or files)",
+                  "pass --clear to empty the profile's tables and seed again");
+    }
   }
-  for (std::size_t i = 0; i < outcome.files.size(); ++i) {
-    reporter.info("seeding " + outcome.files[i].filename().string());
-    try {
-      transaction.execute(contents[i]);
-    } catch (const pg::SqlError& e) {
-      throw Error(ExitCode::database, "seed file " + outcome.files[i].string() + " failed: " + e.what(),
-                  "nothing was seeded; fix the file and run again");
+  if (request.existing == ExistingSeed::clear) {
+    // In the same transaction as the new rows: a failed reseed leaves the old data in place.
+    std::string tables;
+    for (const auto& table : seed::tables_written_by(*set.profile)) {
+      const auto found = transaction.query("SELECT to_regclass(" + connection.quote_literal(table) + ")::text");
+      if (found.empty() || !found[0][0]) continue;  // run_profile_steps reports unknown tables
+      tables += (tables.empty() ? "" : ", ") + *found[0][0];
+    }
+    if (!tables.empty()) transaction.execute("TRUNCATE " + tables + " RESTART IDENTITY CASCADE");
+    transaction.execute("DELETE FROM public.pgseed_seed_state WHERE environment = " + connection.quote_literal(request.environment));
+    outcome.cleared = true;
+  }
+
+  if (set.profile) {
+    outcome.generated_rows = seed::run_profile_steps(connection, transaction, *set.profile, reporter).generated_rows;
+  } else {
+    for (const auto& file : set.sql_files) {
+      reporter.info("seeding " + file.filename().string());
+      try {
+        transaction.execute(util::read_file(file));
+      } catch (const pg::SqlError& e) {
+        throw Error(ExitCode::database, "seed file " + file.string() + " failed: " + e.what(),
+                    "nothing was seeded; fix the file and run again");
+      }
     }
   }
   transaction.execute("INSERT INTO public.pgseed_seed_state (environment, fingerprint) VALUES (" +
-                      connection.quote_literal(environment) + ", " + connection.quote_literal(outcome.fingerprint) + ")");
+                      connection.quote_literal(request.environment) + ", " + connection.quote_literal(outcome.fingerprint) + ")");
   transaction.commit();
   return outcome;
 }

@@ -1,6 +1,14 @@
 #include "pgseed/pg/database.h"
 
 #include <pqxx/pqxx>
+#include <pqxx/tablewriter>
+
+// tablewriter::write_raw_line is the raw COPY path that 6.4 and 7.x share: 6.4's stream_to keeps its
+// raw line private and its stream_from with a column list has an uninitialised member. 8.x removes
+// tablewriter; this file is where that port happens.
+#if PQXX_VERSION_MAJOR >= 8
+#error "pgseed's COPY path uses pqxx::tablewriter, which libpqxx 8 removed: port Transaction::copy_from"
+#endif
 
 
 namespace pgseed::pg {
@@ -119,6 +127,27 @@ std::string Transaction::query_value(const std::string& sql) { return first_valu
 
 void Transaction::commit() {
   translate_errors([&] { impl_->work.commit(); });
+}
+
+void Transaction::copy_from(const std::string& quoted_table, const std::vector<std::string>& quoted_columns,
+                            const std::function<bool(std::string& buffer)>& next_chunk) {
+  translate_errors([&] {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    pqxx::tablewriter writer(impl_->work, quoted_table, quoted_columns.begin(), quoted_columns.end());
+#pragma GCC diagnostic pop
+    std::string buffer;
+    bool more = true;
+    while (more) {
+      buffer.clear();
+      more = next_chunk(buffer);
+      if (buffer.empty()) continue;
+      // write_raw_line adds the final newline itself; the chunk's other lines pass through as they are.
+      if (buffer.back() == '\n') buffer.pop_back();
+      writer.write_raw_line(buffer);
+    }
+    writer.complete();
+  });
 }
 
 }  // namespace pgseed::pg

@@ -7,6 +7,7 @@
 #include "pgseed/error.h"
 #include "pgseed/pg/conninfo.h"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -71,6 +72,11 @@ public:
   Rows query(const std::string& sql);
   std::string query_value(const std::string& sql);
   void commit();
+
+  // COPY table (columns) FROM STDIN in text format. `next_chunk` appends whole lines of COPY text,
+  // each ending in '\n', to its (cleared) buffer, and returns false once it has nothing more.
+  void copy_from(const std::string& quoted_table, const std::vector<std::string>& quoted_columns,
+                 const std::function<bool(std::string& buffer)>& next_chunk);
 
 private:
   struct Impl;
