@@ -2,12 +2,12 @@
 # pgseed benchmarks: each pgseed operation next to the bare tool doing the same work, in one run, on
 # one server, alternating, several rounds. Prints medians and the ratio pgseed / bare.
 #
-#   bash ci/bench.sh [rounds]      (default 3; needs ~3 GB of disk and a few minutes)
+#   bash ci/bench.sh [rounds]      (default 5; needs ~4 GB of disk and about 15 minutes)
 #
 # The reference database is the example app's `bench` seed set: >= 2M rows, >= 400 MB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=${1:-3}
+rounds=${1:-5}
 root=$(pwd)
 
 bash scripts/bootstrap.sh >/dev/null 2>&1 || bash scripts/bootstrap.sh
@@ -99,6 +99,38 @@ printf '%-34s %9.2f %9.2f %8s %s\n' "sha256 of a ${dump_mib} MiB dump" "$ps" "$b
 echo
 echo "compression: pg_dump -Fc -Z1 $(awk -v s="$size_z1" 'BEGIN{printf "%.0f", s/1048576}') MiB in $(m "${t_bare_dump[@]}") s;" \
      "default (-Z6) $(awk -v s="$size_z6" 'BEGIN{printf "%.0f", s/1048576}') MiB in ${t_bare_dump_z6[0]} s (one run)"
+
+# ---- seeding: the bench profile through pgseed vs psql loading the same rows with COPY vs per-row INSERT ----
+echo "# seeding: pgseed seed vs psql COPY vs INSERT loop" >&2
+fresh_migrated() { "$bindir/dropdb" --if-exists "$1" 2>/dev/null; "$bindir/createdb" "$1"; "$pgseed" migrate -q -C "$root" --database-url "$(url "$1")" >/dev/null; }
+declare -a t_seed t_copy t_insert
+insert_rows=20000
+for ((r = 1; r <= rounds; r++)); do
+  echo "# seeding round $r of $rounds" >&2
+  fresh_migrated seed_target
+  a=$(now); "$pgseed" seed -q -C "$root" -e bench --database-url "$(url seed_target)" >/dev/null; b=$(now)
+  t_seed+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
+  if [ "$r" -eq 1 ]; then
+    "$bindir/pg_dump" --data-only --exclude-table='pgseed_*' -f "$work/data.sql" seed_target
+    "$bindir/psql" -Atqc "select format('INSERT INTO price_data_5min VALUES (%L, %L, %s, %s, %s, %s, %s);', coin, ts, open, high, low, close, volume) from price_data_5min limit $insert_rows" seed_target >"$work/inserts.sql"
+    seed_rows=$("$bindir/psql" -Atc "select sum(c) from (select count(*) c from coins union all select count(*) from users union all select count(*) from algorithms union all select count(*) from price_data_5min union all select count(*) from news_articles union all select count(*) from positions union all select count(*) from orders union all select count(*) from agent_sessions) x" seed_target)
+  fi
+  fresh_migrated copy_target
+  a=$(now); "$bindir/psql" -q -v ON_ERROR_STOP=1 -f "$work/data.sql" copy_target >/dev/null; b=$(now)
+  t_copy+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
+  fresh_migrated insert_target
+  a=$(now); "$bindir/psql" -q -v ON_ERROR_STOP=1 -f "$work/inserts.sql" insert_target >/dev/null; b=$(now)
+  t_insert+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
+done
+ts_=$(m "${t_seed[@]}"); tc=$(m "${t_copy[@]}"); ti=$(m "${t_insert[@]}")
+seed_rate=$(awk -v n="$seed_rows" -v t="$ts_" 'BEGIN{printf "%.0f", n/t}')
+copy_rate=$(awk -v n="$seed_rows" -v t="$tc" 'BEGIN{printf "%.0f", n/t}')
+insert_rate=$(awk -v n="$insert_rows" -v t="$ti" 'BEGIN{printf "%.0f", n/t}')
+echo
+echo "seeding the bench profile ($seed_rows rows; medians of $rounds, seconds; throughput ratios)"
+printf '%-44s %9.2f %10s rows/s\n' "pgseed seed -e bench" "$ts_" "$seed_rate"
+printf '%-44s %9.2f %10s rows/s   pgseed/psql %s (target >= 0.8)\n' "psql loading pg_dump --data-only (COPY)" "$tc" "$copy_rate" "$(ratio "$seed_rate" "$copy_rate")"
+printf '%-44s %9.2f %10s rows/s   pgseed/INSERT %s (target >= 30)\n' "per-row INSERT loop ($insert_rows rows)" "$ti" "$insert_rate" "$(ratio "$seed_rate" "$insert_rate")"
 
 # ---- first start of a fresh volume (tests/image/first-start.sh reproduces the image) ----
 echo "# first start: init script vs bare pg_restore vs migrate + seed" >&2

@@ -135,16 +135,24 @@ RestoreResult restore_dump(const pg::ConnInfo& target, const pg::PgTools& tools,
   reporter.info("restoring " + verified.dump_path.filename().string() + " into scratch database " + scratch.name() +
                 " (" + std::to_string(jobs) + " jobs)");
   const auto started = std::chrono::steady_clock::now();
+  auto phase = std::chrono::steady_clock::now();
+  auto took = [&phase] {
+    const std::string seconds = std::to_string(util::seconds_since(phase)).substr(0, 5);
+    phase = std::chrono::steady_clock::now();
+    return seconds + " s";
+  };
   // --no-owner/--no-acl: a dev dump must restore for whichever role restores it.
   tools.run_client("pg_restore", target.with("dbname", scratch.name()),
                    {"--jobs=" + std::to_string(jobs), "--no-owner", "--no-acl", "--exit-on-error",
                     verified.resolved_path.string()});
 
+  reporter.info("pg_restore finished in " + took());
   {
     pg::Connection restored(target.with("dbname", scratch.name()));
     result.counts = count_records(restored);
   }
   compare_counts(verified.metadata->record_counts, result.counts);
+  reporter.info("row counts of " + std::to_string(result.counts.size()) + " tables match the metadata (" + took() + ")");
 
   // The swap. Until this transaction commits, the target is exactly as it was.
   const std::string previous = helper_name(database, "previous");
@@ -172,11 +180,13 @@ RestoreResult restore_dump(const pg::ConnInfo& target, const pg::PgTools& tools,
     }
   }
   scratch.release();
+  reporter.info("swapped " + scratch.name() + " in as " + database + " (" + took() + ")");
 
   if (target_exists) {
     try {
       const std::string force = admin.server_version_num() >= 130000 ? " WITH (FORCE)" : "";
       admin.execute("DROP DATABASE " + admin.quote_identifier(previous) + force);
+      reporter.info("dropped the previous copy of " + database + " (" + took() + ")");
     } catch (const Error& e) {
       result.previous_database_left_behind = previous;
       reporter.warning("the previous copy of " + database + " is kept as " + previous + ": " + e.what());
