@@ -7,8 +7,10 @@
 #
 # If an init file fails the container stops, but the volume is already initialised and the next
 # start skips init. So everything is checked before anything changes, and the dump is restored into
-# a scratch database that replaces POSTGRES_DB only once its row counts match the metadata: a failed
-# start leaves an empty database, never a half-built one.
+# a scratch database that becomes POSTGRES_DB only once its row counts match the metadata: a failed
+# start leaves an empty POSTGRES_DB, never a half-built one. (The image's fresh, empty POSTGRES_DB is
+# dropped before the restore rather than after it: DROP DATABASE forces a checkpoint, which after the
+# restore would have to flush all of the new data first.)
 #
 # Uses only what the image ships: bash, coreutils, psql, pg_restore. Works executed or sourced (the
 # image sources .sh files that are not executable); when sourced it returns, never exits.
@@ -98,11 +100,25 @@ _pgseed_main() {
 
   # 2. Restore into a scratch database, check, then put it in place of POSTGRES_DB.
   local scratch="${database:0:40}_pgseed_init"
-  _pgseed_drop_scratch() { _pgseed_psql --dbname template1 -v db="$scratch" <<< 'SET client_min_messages = warning; DROP DATABASE IF EXISTS :"db";' || true; }
+  # On failure: no scratch database, and POSTGRES_DB back as the image made it (empty, owned by the user).
+  _pgseed_drop_scratch() {
+    _pgseed_psql --dbname template1 -v db="$scratch" -v target="$database" -v owner="$_pgseed_user" <<'SQL' || true
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS :"db";
+SELECT format('CREATE DATABASE %I OWNER %I', :'target', :'owner')
+WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'target') \gexec
+SQL
+  }
   local restore_started; restore_started=$(_pgseed_now)
   # psql interpolates :"variables" only in input it reads, not in -c strings: hence the here-strings.
-  _pgseed_psql --dbname template1 -v db="$scratch" -v owner="$_pgseed_user" \
-    <<< 'SET client_min_messages = warning; DROP DATABASE IF EXISTS :"db"; CREATE DATABASE :"db" OWNER :"owner" TEMPLATE template0;' || {
+  # POSTGRES_DB is the image's fresh, empty database: nothing is lost by dropping it now.
+  _pgseed_psql --dbname template1 -v db="$scratch" -v target="$database" -v owner="$_pgseed_user" <<'SQL' || {
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS :"db";
+DROP DATABASE IF EXISTS :"target";
+CREATE DATABASE :"db" OWNER :"owner" TEMPLATE template0;
+SQL
+    _pgseed_drop_scratch
     _pgseed_fail "cannot create scratch database $scratch"; return 1
   }
   # --no-owner/--no-acl: every object belongs to POSTGRES_USER, whoever made the dump.
@@ -137,7 +153,7 @@ _pgseed_main() {
   timestamp=$(_pgseed_json_value timestamp "$metadata")
   file=$(_pgseed_json_value file "$metadata")
   _pgseed_psql --dbname "$scratch" -v file="$file" -v checksum="$actual_checksum" -v version="$version" \
-      -v dumped_at="$timestamp" -v environment="$environment" <<'SQL' || { _pgseed_fail "cannot record provenance"; return 1; }
+      -v dumped_at="$timestamp" -v environment="$environment" <<'SQL' || { _pgseed_drop_scratch; _pgseed_fail "cannot record provenance"; return 1; }
 CREATE TABLE public.pgseed_provenance (
   dump_file   text NOT NULL,
   checksum    text NOT NULL,
@@ -151,10 +167,11 @@ INSERT INTO public.pgseed_provenance (dump_file, checksum, git_version, environm
 VALUES (:'file', :'checksum', :'version', :'environment', NULLIF(:'dumped_at', '')::timestamptz);
 SQL
 
-  # Administration goes through template1, so even POSTGRES_DB=postgres (the default) can be swapped.
+  # Administration goes through template1, so even POSTGRES_DB=postgres (the default) can be replaced.
   _pgseed_psql --dbname template1 -v db="$database" -v scratch="$scratch" \
-      <<< 'SET client_min_messages = warning; DROP DATABASE IF EXISTS :"db"; ALTER DATABASE :"scratch" RENAME TO :"db";' || {
-    _pgseed_fail "cannot put the restored database in place of $database"; return 1
+      <<< 'ALTER DATABASE :"scratch" RENAME TO :"db";' || {
+    _pgseed_drop_scratch
+    _pgseed_fail "cannot rename the restored database to $database"; return 1
   }
   _pgseed_log "$database is ready: $tables tables match $(basename "$dump") (git ${version:0:12}) in $(_pgseed_elapsed "$started")"
   return 0

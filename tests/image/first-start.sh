@@ -14,6 +14,8 @@
 #   first-start.sh start INITDB_DIR WORK_DIR   (env: POSTGRES_USER, POSTGRES_DB, POSTGRES_PASSWORD,
 #                                               PGPORT, PGSEED_*) -> exit status of the init
 #   first-start.sh stop WORK_DIR
+#   first-start.sh next-start WORK_DIR           the container's next start: PGDATA exists, so no init,
+#                                               just the real server (to see what a failed init left)
 #
 # As in the image, PGHOST is unset: clients use libpq's default socket directory,
 # /var/run/postgresql, which the image and Debian share. When that is not writable (not root and not
@@ -32,6 +34,14 @@ case "$action" in
     work=${2:?work dir}
     [ -f "$work/data/postmaster.pid" ] && as_postgres pg_ctl -D "$work/data" -m fast -w stop >/dev/null 2>&1 || true
     exit 0
+    ;;
+  next-start)
+    work=${2:?work dir}
+    socket_dir=/var/run/postgresql
+    [ "$(id -u)" -eq 0 ] || [ -w "$socket_dir" ] || socket_dir=$work/socket
+    as_postgres pg_ctl -D "$work/data" -l "$work/server.log" -w \
+      -o "-c listen_addresses=127.0.0.1 -p ${PGPORT:-5432} -k $socket_dir" start >/dev/null
+    exit $?
     ;;
   start) ;;
   inner) ;;  # below, as the postgres account

@@ -6,6 +6,7 @@
 #include "pgseed/core/dump_files.h"
 #include "pgseed/core/metadata.h"
 #include "pgseed/pg/database.h"
+#include "pgseed/util/sha256.h"
 
 #include <sys/stat.h>
 
@@ -84,6 +85,14 @@ public:
                                        {"dbname", value("POSTGRES_DB", user)}});
   }
   bool server_running() const { return fs::exists(work_.path() / "pg" / "data" / "postmaster.pid"); }
+
+  // The container's next start after a failed init: PGDATA exists, so the image just starts the server.
+  util::CommandResult next_start() {
+    util::Command command;
+    command.argv = {"bash", harness(), "next-start", (work_.path() / "pg").string()};
+    command.env["PGPORT"] = std::to_string(port_);
+    return util::run_command(command);
+  }
 
 private:
   static std::string harness() { return std::string(PGSEED_SOURCE_DIR) + "/tests/image/first-start.sh"; }
@@ -226,4 +235,32 @@ TEST_CASE("a damaged install stops the first start with one clear line", "[integ
     CHECK(result.stderr_text.find("init failed") != std::string::npos);
     CHECK(!start.server_running());
   }
+}
+
+TEST_CASE("a restore that fails during the first start leaves an empty database, not a half-built one", "[integration][image]") {
+  FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "app-secret"}});
+  const auto installed = start.install(dumped_project().dumps());
+  util::TemporaryDirectory copy_parent("pgseed-cutoff-");
+  make_readable_by_server(copy_parent.path());
+  const auto initdb = damaged_copy(installed, copy_parent.path() / "initdb.d");
+  // A dump cut off in its data, with metadata made to match it: every check passes, pg_restore fails.
+  const fs::path dump = initdb / "dev-seeded-latest.dump";
+  fs::resize_file(dump, fs::file_size(dump) * 6 / 10);
+  const fs::path metadata_path = initdb / "dev-seeded-latest.metadata.json";
+  auto metadata = core::read_metadata(metadata_path);
+  metadata.size_bytes = fs::file_size(dump);
+  metadata.checksum = util::sha256_file(dump).sha256;
+  core::write_metadata(metadata_path, metadata);
+  make_readable_by_server(metadata_path);
+
+  const auto result = start.run(initdb);
+  INFO(result.stderr_text);
+  CHECK(result.exit_code != 0);
+  CHECK(result.stderr_text.find("pgseed-init: error: pg_restore of") != std::string::npos);
+  CHECK(result.stderr_text.find("appdb was left empty") != std::string::npos);
+
+  REQUIRE(start.next_start().ok());
+  CHECK(testing::query_value(start.connection(), "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == "0");
+  CHECK(testing::query_value(start.connection(), "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'appdb'") == "app");
+  CHECK(testing::query_value(start.connection(), "SELECT count(*) FROM pg_database WHERE datname LIKE '%pgseed%'") == "0");
 }
