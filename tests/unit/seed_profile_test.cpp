@@ -175,6 +175,19 @@ TEST_CASE("COPY text escaping and CSV parsing", "[unit][seed]") {
   CHECK_THROWS_WITH(parse_csv("a,\"open\n"), "unterminated quote starting on line 1");
 }
 
+TEST_CASE("timestamps format like PostgreSQL's, across leap years and before 1970", "[unit][seed]") {
+  for (const auto& [seconds, expected] : std::vector<std::pair<std::int64_t, std::string>>{
+           {0, "1970-01-01 00:00:00+00"},
+           {951782400, "2000-02-29 00:00:00+00"},
+           {1735689599, "2024-12-31 23:59:59+00"},
+           {-86400, "1969-12-31 00:00:00+00"},
+           {4107542400, "2100-03-01 00:00:00+00"}}) {
+    std::string out;
+    append_timestamp(out, seconds);
+    CHECK(out == expected);
+  }
+}
+
 TEST_CASE("intervals and UTC times parse", "[unit][seed]") {
   std::int64_t seconds = 0;
   CHECK(parse_interval(json("5 minutes"), seconds));

@@ -2,10 +2,12 @@
 
 #include "pgseed/core/seed/copy_text.h"
 #include "pgseed/core/seed/profile_error.h"
+#include "pgseed/util/background_producer.h"
 #include "pgseed/util/fs.h"
 #include "pgseed/util/interrupt.h"
 #include "pgseed/util/time.h"
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <set>
@@ -59,9 +61,8 @@ TableInfo describe_table(pg::Transaction& transaction, pg::Connection& connectio
 // Streams a generated table into COPY chunks, honouring its unique indexes.
 class RowSource {
 public:
-  RowSource(const Profile& profile, const Step& step, const TableInfo& table, Reporter& reporter,
-            std::int64_t& rows_done, std::int64_t rows_total)
-      : profile_(profile), step_(step), reporter_(reporter), rows_done_(rows_done), rows_total_(rows_total) {
+  RowSource(const Profile& profile, const Step& step, const TableInfo& table, std::atomic<std::int64_t>& rows_done)
+      : profile_(profile), step_(step), rows_done_(rows_done) {
     std::map<std::string, std::size_t> index;
     for (std::size_t i = 0; i < step.columns.size(); ++i) index[step.columns[i].name] = i;
     for (const auto& key : table.unique_keys) {
@@ -94,7 +95,6 @@ public:
       ++rows_done_;
     }
     util::throw_if_interrupted();
-    reporter_.progress("seeding " + step_.table, static_cast<std::uint64_t>(rows_done_), static_cast<std::uint64_t>(rows_total_));
     return row_ <= static_cast<std::uint64_t>(step_.count);
   }
 
@@ -141,9 +141,7 @@ private:
 
   const Profile& profile_;
   const Step& step_;
-  Reporter& reporter_;
-  std::int64_t& rows_done_;
-  std::int64_t rows_total_;
+  std::atomic<std::int64_t>& rows_done_;
   std::vector<Unique> uniques_;
   std::vector<std::string> fields_;
   std::vector<bool> nulls_;
@@ -227,7 +225,8 @@ EngineResult run_profile_steps(pg::Connection& connection, pg::Transaction& tran
   }
 
   const bool superuser = transaction.query_value("SELECT rolsuper FROM pg_roles WHERE rolname = current_user") == "t";
-  std::int64_t rows_total = 0, rows_done = 0;
+  std::int64_t rows_total = 0;
+  std::atomic<std::int64_t> rows_done{0};
   for (const Step* step : profile.generated_tables()) rows_total += step->count;
 
   for (const auto& step : profile.steps) {
@@ -252,9 +251,17 @@ EngineResult run_profile_steps(pg::Connection& connection, pg::Transaction& tran
         std::vector<std::string> columns;
         for (const auto& column : step->columns) columns.push_back(connection.quote_identifier(column.name));
         if (superuser) transaction.execute("SET LOCAL session_replication_role = replica");
-        RowSource source(profile, *step, table, reporter, rows_done, rows_total);
+        RowSource source(profile, *step, table, rows_done);
         try {
-          transaction.copy_from(table.quoted_name, columns, [&](std::string& buffer) { return source.next_chunk(buffer); });
+          // Rows are generated on a worker thread a chunk or two ahead, so that generating them and
+          // the server ingesting the previous chunk overlap.
+          util::BackgroundProducer producer([&](std::string& chunk) { return source.next_chunk(chunk); });
+          transaction.copy_from(table.quoted_name, columns, [&](std::string& buffer) {
+            const bool more = producer.next(buffer);
+            reporter.progress("seeding " + step->table, static_cast<std::uint64_t>(rows_done.load()),
+                              static_cast<std::uint64_t>(rows_total));
+            return more;
+          });
         } catch (const pg::SqlError& e) {
           throw Error(ExitCode::database, "generating " + step->table + " (" + profile.display_name + " " + step->pointer +
                                               ") failed: " + e.what());
@@ -275,7 +282,7 @@ EngineResult run_profile_steps(pg::Connection& connection, pg::Transaction& tran
   }
   reporter.progress_done();
   EngineResult result;
-  result.generated_rows = rows_done;
+  result.generated_rows = rows_done.load();
   result.seconds = util::seconds_since(started);
   return result;
 }

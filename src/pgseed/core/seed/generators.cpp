@@ -4,6 +4,7 @@
 #include "pgseed/core/seed/profile_error.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -97,8 +98,18 @@ void append_json_string(std::string& out, std::string_view text) {
 
 void append_fixed(std::string& out, double value, int scale) {
   char buffer[64];
-  const int length = std::snprintf(buffer, sizeof buffer, "%.*f", scale, value);
-  out.append(buffer, static_cast<std::size_t>(length));
+  // to_chars: exact shortest-correct formatting without printf's locale and parsing overhead.
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, scale);
+  out.append(buffer, static_cast<std::size_t>(result.ptr - buffer));
+}
+
+void append_digits(std::string& out, unsigned value, int width) {
+  char buffer[8];
+  for (int i = width - 1; i >= 0; --i) {
+    buffer[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  out.append(buffer, static_cast<std::size_t>(width));
 }
 
 // Bounded power law over ranks 0..n-1 (rank 0 most likely), by inverting the continuous CDF.
@@ -422,12 +433,30 @@ bool parse_interval(const json& value, std::int64_t& seconds) {
 }
 
 void append_timestamp(std::string& out, std::int64_t seconds) {
-  const std::time_t time = static_cast<std::time_t>(seconds);
-  std::tm parts{};
-  ::gmtime_r(&time, &parts);
-  char buffer[40];
-  const std::size_t length = std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S+00", &parts);
-  out.append(buffer, length);
+  // Days to civil date (Howard Hinnant's algorithm): no gmtime_r/strftime per value.
+  std::int64_t days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400;
+  const std::int64_t second_of_day = seconds - days * 86400;
+  days += 719468;
+  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const auto day_of_era = static_cast<unsigned>(days - era * 146097);
+  const unsigned year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  const unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const unsigned mp = (5 * day_of_year + 2) / 153;
+  const unsigned day = day_of_year - (153 * mp + 2) / 5 + 1;
+  const unsigned month = mp < 10 ? mp + 3 : mp - 9;
+  const auto year = static_cast<unsigned>(static_cast<std::int64_t>(year_of_era) + era * 400 + (month <= 2 ? 1 : 0));
+  append_digits(out, year, 4);
+  out.push_back('-');
+  append_digits(out, month, 2);
+  out.push_back('-');
+  append_digits(out, day, 2);
+  out.push_back(' ');
+  append_digits(out, static_cast<unsigned>(second_of_day / 3600), 2);
+  out.push_back(':');
+  append_digits(out, static_cast<unsigned>(second_of_day / 60 % 60), 2);
+  out.push_back(':');
+  append_digits(out, static_cast<unsigned>(second_of_day % 60), 2);
+  out += "+00";
 }
 
 const std::vector<std::string>& GeneratorFactory::kinds() {
