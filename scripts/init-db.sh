@@ -129,19 +129,32 @@ SQL
   fi
   _pgseed_log "restored into $scratch with $jobs jobs in $(_pgseed_elapsed "$restore_started")"
 
-  # Every table's count against recordCounts. Keys are SQL-ready ("public.users", "public.\"Odd\"").
-  local line key expected actual mismatches=0 tables=0
+  # Every table's count against recordCounts, in one query. Keys are SQL-ready ("public.users",
+  # "public.\"Odd\""); the query returns the key as text next to its count.
+  local line key count_query="" tables=0 mismatches=0 expected_counts=""
   while IFS= read -r line; do
     [[ $line =~ ^\ *\"(([^\"\\]|\\.)*)\":\ *([0-9]+),?\ *$ ]] || continue
     key=${BASH_REMATCH[1]//\\\"/\"}
-    expected=${BASH_REMATCH[3]}
-    actual=$(_pgseed_psql --dbname "$scratch" -c "SELECT count(*) FROM $key") || actual="(error)"
+    count_query+="${count_query:+ UNION ALL }SELECT \$k\$${key}\$k\$, count(*) FROM ${key}"
+    expected_counts+="${key}|${BASH_REMATCH[3]}"$'\n'
     tables=$((tables + 1))
-    if [ "$actual" != "$expected" ]; then
-      _pgseed_log "count mismatch: $key has $actual rows, metadata says $expected"
+  done < <(sed -n '/^  "recordCounts": {/,/^  }/p' "$metadata")
+  local actual_counts=""
+  if [ "$tables" -gt 0 ]; then
+    actual_counts=$(_pgseed_psql --dbname "$scratch" -F '|' -c "$count_query") || actual_counts="(query failed)"
+  fi
+  local expected actual
+  while IFS= read -r line; do
+    [ -n "$line" ] || continue
+    expected=${line##*|}
+    key=${line%|*}
+    actual=$(grep -F -x -m 1 -- "$key|$expected" <<< "$actual_counts" || true)
+    if [ -z "$actual" ]; then
+      actual=$(grep -F -m 1 -- "$key|" <<< "$actual_counts" || true)
+      _pgseed_log "count mismatch: $key has ${actual##*|} rows, metadata says $expected"
       mismatches=$((mismatches + 1))
     fi
-  done < <(sed -n '/^  "recordCounts": {/,/^  }/p' "$metadata")
+  done <<< "$expected_counts"
   if [ "$mismatches" -gt 0 ]; then
     _pgseed_drop_scratch
     _pgseed_fail "$mismatches table(s) do not match the metadata; $database was left empty"; return 1

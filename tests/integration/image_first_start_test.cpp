@@ -218,6 +218,14 @@ TEST_CASE("a damaged install stops the first start with one clear line", "[integ
          testing::write_text(d / "dev-seeded-latest.metadata.json", metadata);
        },
        "written by pg_dump 99, newer than this PostgreSQL"},
+      {"a row count that does not match",
+       [](const fs::path& d) {
+         std::string metadata = testing::read_text(d / "dev-seeded-latest.metadata.json");
+         const std::string users = "\"public.users\": 11";
+         metadata.replace(metadata.find(users), users.size(), "\"public.users\": 12");
+         testing::write_text(d / "dev-seeded-latest.metadata.json", metadata);
+       },
+       "count mismatch: public.users has 11 rows, metadata says 12"},
   };
   for (const auto& test : cases) {
     INFO(test.name);
