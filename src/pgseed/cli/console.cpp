@@ -22,13 +22,21 @@ void ConsoleReporter::warning(const std::string& message) {
   std::cerr << "pgseed: warning: " << message << std::endl;
 }
 
-void ConsoleReporter::progress(const std::string& step, std::uint64_t done, std::uint64_t total) {
+void ConsoleReporter::progress(const std::string& step, std::uint64_t done, std::uint64_t total, core::ProgressUnit unit) {
   if (quiet_ || !stderr_is_terminal_) return;
+  if (step != progress_step_ || !progress_shown_) {
+    progress_step_ = step;
+    progress_started_ = std::chrono::steady_clock::now();
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - progress_started_).count();
   std::string line = "pgseed: " + step + " ";
-  if (total > 0) {
-    line += std::to_string(done * 100 / total) + "% (" + std::to_string(done >> 20) + " of " + std::to_string(total >> 20) + " MiB)";
+  if (total > 0) line += std::to_string(done * 100 / total) + "% ";
+  if (unit == core::ProgressUnit::bytes) {
+    line += "(" + std::to_string(done >> 20) + (total > 0 ? " of " + std::to_string(total >> 20) : "") + " MiB)";
   } else {
-    line += std::to_string(done);
+    line += "(" + std::to_string(done) + (total > 0 ? " of " + std::to_string(total) : "") + " rows";
+    if (seconds > 0.5) line += ", " + std::to_string(static_cast<std::uint64_t>(static_cast<double>(done) / seconds)) + " rows/s";
+    line += ")";
   }
   std::cerr << "\r\033[K" << line << std::flush;
   progress_shown_ = true;

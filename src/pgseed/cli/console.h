@@ -3,6 +3,9 @@
 
 #include "pgseed/core/reporter.h"
 
+#include <chrono>
+#include <string>
+
 namespace pgseed::cli {
 
 class ConsoleReporter : public core::Reporter {
@@ -10,7 +13,7 @@ public:
   explicit ConsoleReporter(bool quiet);
   void info(const std::string& message) override;
   void warning(const std::string& message) override;
-  void progress(const std::string& step, std::uint64_t done, std::uint64_t total) override;
+  void progress(const std::string& step, std::uint64_t done, std::uint64_t total, core::ProgressUnit unit) override;
   void progress_done() override;
   bool confirm(const std::string& question) override;
   bool interactive() const override { return interactive_; }
@@ -20,6 +23,8 @@ private:
   bool stderr_is_terminal_;
   bool interactive_;  // stdin and stderr are terminals: someone can answer a question
   bool progress_shown_ = false;
+  std::string progress_step_;
+  std::chrono::steady_clock::time_point progress_started_;
 };
 
 }  // namespace pgseed::cli

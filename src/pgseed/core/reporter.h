@@ -6,13 +6,16 @@
 
 namespace pgseed::core {
 
+enum class ProgressUnit { bytes, rows };
+
 class Reporter {
 public:
   virtual ~Reporter() = default;
   virtual void info(const std::string& message) = 0;
   virtual void warning(const std::string& message) = 0;
   // A long step: `done` of `total` units (total 0 when unknown). Shown on a terminal only.
-  virtual void progress(const std::string& step, std::uint64_t done, std::uint64_t total) = 0;
+  virtual void progress(const std::string& step, std::uint64_t done, std::uint64_t total,
+                        ProgressUnit unit = ProgressUnit::bytes) = 0;
   virtual void progress_done() = 0;
   // Asks a yes/no question on a terminal. Returns false when there is nobody to ask.
   virtual bool confirm(const std::string& question) = 0;
@@ -24,7 +27,7 @@ class SilentReporter : public Reporter {
 public:
   void info(const std::string&) override {}
   void warning(const std::string&) override {}
-  void progress(const std::string&, std::uint64_t, std::uint64_t) override {}
+  void progress(const std::string&, std::uint64_t, std::uint64_t, ProgressUnit) override {}
   void progress_done() override {}
   bool confirm(const std::string&) override { return false; }
   bool interactive() const override { return false; }

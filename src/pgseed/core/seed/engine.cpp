@@ -258,8 +258,9 @@ EngineResult run_profile_steps(pg::Connection& connection, pg::Transaction& tran
           util::BackgroundProducer producer([&](std::string& chunk) { return source.next_chunk(chunk); });
           transaction.copy_from(table.quoted_name, columns, [&](std::string& buffer) {
             const bool more = producer.next(buffer);
-            reporter.progress("seeding " + step->table, static_cast<std::uint64_t>(rows_done.load()),
-                              static_cast<std::uint64_t>(rows_total));
+            // Across all generated tables, so the percentage means "of the whole seed".
+            reporter.progress("seeding", static_cast<std::uint64_t>(rows_done.load()),
+                              static_cast<std::uint64_t>(rows_total), ProgressUnit::rows);
             return more;
           });
         } catch (const pg::SqlError& e) {
