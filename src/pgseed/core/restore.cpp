@@ -42,6 +42,12 @@ void terminate_sessions(pg::Connection& admin, const std::string& database) {
   admin.execute("SELECT pg_terminate_backend(pid) " + other_clients_of(admin, database));
 }
 
+// DROP DATABASE, terminating stray sessions where the server can (WITH (FORCE) is PostgreSQL 13+).
+void drop_database(pg::Connection& admin, const std::string& name) {
+  const std::string force = admin.server_version_num() >= 130000 ? " WITH (FORCE)" : "";
+  admin.execute("DROP DATABASE IF EXISTS " + admin.quote_identifier(name) + force);
+}
+
 Error sessions_error(const std::string& database, int sessions) {
   return Error(ExitCode::refused,
                "database " + database + " has " + std::to_string(sessions) + " other connected session" +
@@ -56,8 +62,7 @@ public:
   ~ScratchDatabase() {
     if (released_) return;
     try {
-      const std::string force = admin_.server_version_num() >= 130000 ? " WITH (FORCE)" : "";
-      admin_.execute("DROP DATABASE IF EXISTS " + admin_.quote_identifier(name_) + force);
+      drop_database(admin_, name_);
     } catch (...) {
       // Best effort on the way out; the name says what it is and it holds nothing of the target.
     }
@@ -184,8 +189,7 @@ RestoreResult restore_dump(const pg::ConnInfo& target, const pg::PgTools& tools,
 
   if (target_exists) {
     try {
-      const std::string force = admin.server_version_num() >= 130000 ? " WITH (FORCE)" : "";
-      admin.execute("DROP DATABASE " + admin.quote_identifier(previous) + force);
+      drop_database(admin, previous);
       reporter.info("dropped the previous copy of " + database + " (" + took() + ")");
     } catch (const Error& e) {
       result.previous_database_left_behind = previous;
