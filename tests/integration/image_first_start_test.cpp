@@ -115,6 +115,17 @@ void check_counts(const pg::ConnInfo& database) {
   }
 }
 
+// A PATH like an image without the openssl program (busybox-based images): every program of /usr/bin
+// but openssl, then the sbin directories (runuser). /bin is /usr/bin on Debian 12, so it stays out.
+std::string path_without_openssl(const fs::path& where) {
+  fs::create_directories(where);
+  for (const auto& entry : fs::directory_iterator("/usr/bin")) {
+    if (entry.path().filename() != "openssl") fs::create_symlink(entry.path(), where / entry.path().filename());
+  }
+  make_readable_by_server(where);
+  return where.string() + ":/usr/local/sbin:/usr/local/bin:/usr/sbin";
+}
+
 // A copy of the installed directory to damage: installed files must stay intact for other tests.
 fs::path damaged_copy(const fs::path& initdb, const fs::path& where) {
   fs::create_directories(where);
@@ -138,7 +149,11 @@ TEST_CASE("first start restores the latest dump with its exact counts", "[integr
   CHECK(result.stderr_text.find("first-start: running") != std::string::npos);
   CHECK(result.stderr_text.find("pgseed-init: postgres is ready: " + std::to_string(expected_counts().size()) +
                                 " tables match") != std::string::npos);
+  CHECK(result.stderr_text.find("sha256 ok by openssl") != std::string::npos);
   check_counts(start.connection());
+  // Large values were stored with lz4, the faster TOAST compression (the dev news bodies are 2-5 kB).
+  CHECK(testing::query_value(start.connection(), "SELECT count(*) > 0 FROM news_articles WHERE pg_column_compression(body) = 'lz4'") == "t");
+  CHECK(testing::query_value(start.connection(), "SELECT count(*) FROM news_articles WHERE pg_column_compression(body) <> 'lz4'") == "0");
   // Where the data came from, with one query.
   const auto dump = testing::latest_real_dump(dumped_project().dumps());
   CHECK(testing::query_value(start.connection(), "SELECT dump_file || ' ' || checksum FROM pgseed_provenance") ==
@@ -166,6 +181,36 @@ TEST_CASE("the init script works sourced as well as executed", "[integration][im
   REQUIRE(result.ok());
   CHECK(result.stderr_text.find("first-start: sourcing") != std::string::npos);
   check_counts(start.connection());
+}
+
+TEST_CASE("without openssl the init script verifies with coreutils sha256sum", "[integration][image]") {
+  util::TemporaryDirectory tools("pgseed-no-openssl-");
+  make_readable_by_server(tools.path());
+  const std::string path = path_without_openssl(tools.path() / "bin");
+  SECTION("a good dump restores") {
+    FirstStart start(Env{{"PATH", path}});
+    const auto result = start.run(start.install(dumped_project().dumps()));
+    INFO(result.stderr_text);
+    REQUIRE(result.ok());
+    CHECK(result.stderr_text.find("sha256 ok by sha256sum") != std::string::npos);
+    check_counts(start.connection());
+  }
+  SECTION("a flipped byte is refused") {
+    FirstStart start(Env{{"PATH", path}});
+    const auto installed = start.install(dumped_project().dumps());
+    util::TemporaryDirectory copy_parent("pgseed-damaged-");
+    make_readable_by_server(copy_parent.path());
+    const auto initdb = damaged_copy(installed, copy_parent.path() / "initdb.d");
+    std::string content = testing::read_text(initdb / "dev-seeded-latest.dump");
+    content[content.size() / 3] ^= 0x20;
+    testing::write_text(initdb / "dev-seeded-latest.dump", content);
+    const auto result = start.run(initdb);
+    INFO(result.stderr_text);
+    CHECK(result.exit_code != 0);
+    CHECK(result.stderr_text.find("pgseed-init: error: dump ") != std::string::npos);
+    CHECK(result.stderr_text.find("failed its checksum") != std::string::npos);
+    CHECK(!start.server_running());
+  }
 }
 
 TEST_CASE("with no dump the database starts empty, unless a dump is required", "[integration][image]") {
