@@ -30,6 +30,12 @@ std::string query_value(const pg::ConnInfo& database, const std::string& sql) {
   return connection.query_value(sql);
 }
 
+std::string news_body_compressions(const pg::ConnInfo& database) {
+  return query_value(database,
+                     "SELECT coalesce(string_agg(DISTINCT pg_column_compression(body), ',' ORDER BY pg_column_compression(body)), '') "
+                     "FROM news_articles");
+}
+
 bool database_exists(const std::string& name) {
   pg::Connection admin(test_server().connection("postgres"));
   return admin.query_value("SELECT count(*) FROM pg_database WHERE datname = " + admin.quote_literal(name)) == "1";

@@ -22,6 +22,9 @@ pg::EmbeddedCluster& test_server();
 pg::ConnInfo fresh_database(const std::string& label);
 
 std::string query_value(const pg::ConnInfo& database, const std::string& sql);
+// How the stored news bodies of the example app are compressed: "lz4", "pglz", both ("lz4,pglz"), or
+// "" when none is long enough to be compressed.
+std::string news_body_compressions(const pg::ConnInfo& database);
 bool database_exists(const std::string& name);
 
 struct PgseedRun {

@@ -3,6 +3,8 @@
 #include "pgseed/error.h"
 #include "pgseed/pg/conninfo.h"
 
+#include <cstdlib>
+
 using namespace pgseed;
 
 TEST_CASE("a URI with a password keeps the password out of argv and logs", "[unit][conninfo]") {
@@ -29,6 +31,25 @@ TEST_CASE("keyword strings parse and database overrides work", "[unit][conninfo]
   const auto other = info.with("dbname", "postgres");
   CHECK(other.database() == "postgres");
   CHECK(info.database() == "dev");
+}
+
+TEST_CASE("session settings add to the options a connection already has", "[unit][conninfo]") {
+  const auto plain = pg::ConnInfo::parse("host=/tmp dbname=dev");
+  ::unsetenv("PGOPTIONS");
+  CHECK(plain.with_setting("default_toast_compression", "lz4").get("options") == "-c default_toast_compression=lz4");
+
+  const auto tuned = pg::ConnInfo::parse("host=/tmp dbname=dev options='-c work_mem=64MB'");
+  CHECK(tuned.with_setting("application_name", "two words").get("options") ==
+        "-c work_mem=64MB -c application_name=two\\ words");
+
+  // libpq ignores PGOPTIONS once the string has options, so what PGOPTIONS said is carried over.
+  ::setenv("PGOPTIONS", "-c statement_timeout=0", 1);
+  CHECK(plain.with_setting("default_toast_compression", "lz4").get("options") ==
+        "-c statement_timeout=0 -c default_toast_compression=lz4");
+  ::unsetenv("PGOPTIONS");
+  // And it reaches a child tool's -d argument, which carries no secrets.
+  CHECK(plain.with_setting("default_toast_compression", "lz4").argument_string().find("default_toast_compression=lz4") !=
+        std::string::npos);
 }
 
 TEST_CASE("values that need quoting are quoted", "[unit][conninfo]") {

@@ -1,6 +1,7 @@
 #include "pgseed/core/restore.h"
 
 #include "pgseed/core/inventory.h"
+#include "pgseed/core/toast_compression.h"
 #include "pgseed/error.h"
 #include "pgseed/pg/database.h"
 #include "pgseed/util/time.h"
@@ -146,8 +147,12 @@ RestoreResult restore_dump(const pg::ConnInfo& target, const pg::PgTools& tools,
     phase = std::chrono::steady_clock::now();
     return seconds + " s";
   };
+  pg::ConnInfo restore_into = target.with("dbname", scratch.name());
+  if (has_fast_toast_compression(admin)) {
+    restore_into = restore_into.with_setting("default_toast_compression", fast_toast_compression);
+  }
   // --no-owner/--no-acl: a dev dump must restore for whichever role restores it.
-  tools.run_client("pg_restore", target.with("dbname", scratch.name()),
+  tools.run_client("pg_restore", restore_into,
                    {"--jobs=" + std::to_string(jobs), "--no-owner", "--no-acl", "--exit-on-error",
                     verified.resolved_path.string()});
 

@@ -1,6 +1,7 @@
 #include "pgseed/core/seed.h"
 
 #include "pgseed/core/seed/engine.h"
+#include "pgseed/core/toast_compression.h"
 #include "pgseed/error.h"
 #include "pgseed/util/fs.h"
 #include "pgseed/util/sha256.h"
@@ -143,6 +144,9 @@ SeedOutcome seed_environment(pg::Connection& connection, const ProjectLayout& pr
     outcome.cleared = true;
   }
 
+  if (has_fast_toast_compression(transaction)) {
+    transaction.execute(std::string("SET LOCAL default_toast_compression = ") + fast_toast_compression);
+  }
   if (set.profile) {
     outcome.generated_rows = seed::run_profile_steps(connection, transaction, *set.profile, reporter).generated_rows;
   } else {

@@ -57,6 +57,22 @@ ConnInfo ConnInfo::without(const std::string& keyword) const {
   return copy;
 }
 
+ConnInfo ConnInfo::with_setting(const std::string& name, const std::string& value) const {
+  std::string options;
+  if (auto existing = get("options")) {
+    options = *existing;
+  } else if (const char* environment = std::getenv("PGOPTIONS"); environment != nullptr) {
+    options = environment;
+  }
+  // In the options string, whitespace separates arguments and a backslash escapes the next byte.
+  std::string argument = "-c " + name + "=";
+  for (const char c : value) {
+    if (c == ' ' || c == '\\' || c == '\t') argument += '\\';
+    argument += c;
+  }
+  return with("options", options.empty() ? argument : options + " " + argument);
+}
+
 std::string ConnInfo::database() const {
   if (auto name = get("dbname")) return *name;
   if (const char* name = std::getenv("PGDATABASE"); name != nullptr && *name != '\0') return name;

@@ -22,6 +22,10 @@ public:
   std::optional<std::string> get(const std::string& keyword) const;
   ConnInfo with(const std::string& keyword, const std::string& value) const;
   ConnInfo without(const std::string& keyword) const;
+  // Adds `-c name=value` to the options the server applies at connection start, after those the
+  // string already has or, when it has none, those of PGOPTIONS (which libpq ignores once the string
+  // has options). For a child tool that is a setting on each of its sessions.
+  ConnInfo with_setting(const std::string& name, const std::string& value) const;
 
   // The database to work on; libpq's default (the user name) when none is given.
   std::string database() const;
