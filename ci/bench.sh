@@ -55,7 +55,11 @@ echo "reference: $rows rows, $((size / 1048576)) MiB, seeded in $(awk -v a="$t0"
 
 dumps=$work/dumps
 mkdir -p "$dumps"
-declare -a t_pgseed_replace t_pgseed_dump t_bare_dump t_pgseed_restore t_bare_restore t_pgseed_sha t_bare_sha t_bare_dump_z6
+declare -a t_pgseed_replace t_pgseed_dump t_bare_dump t_pgseed_restore t_bare_restore t_bare_restore_lz4 t_pgseed_sha t_bare_sha t_bare_dump_z6
+# pgseed stores large values with lz4 (src/pgseed/core/toast_compression.h). The bare tool is timed
+# as users run it, with the server's default pglz, and again with lz4, to show what the setting is
+# worth and what pgseed's own steps cost on top.
+lz4_options="-c default_toast_compression=lz4"
 for ((r = 1; r <= rounds; r++)); do
   echo "# round $r of $rounds" >&2
   # dump: pgseed (migrate + seed check + counts + pg_dump -Fc -Z1 + sha256 + metadata) vs bare pg_dump -Fc -Z1
@@ -80,6 +84,10 @@ for ((r = 1; r <= rounds; r++)); do
   "$bindir/dropdb" --if-exists bare_target 2>/dev/null
   a=$(now); "$bindir/createdb" bare_target && "$bindir/pg_restore" -j2 --no-owner --no-acl -d bare_target "$work/bare.dump"; b=$(now)
   t_bare_restore+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
+  "$bindir/dropdb" --if-exists bare_target 2>/dev/null
+  a=$(now); "$bindir/createdb" bare_target && PGOPTIONS=$lz4_options "$bindir/pg_restore" -j2 --no-owner --no-acl -d bare_target "$work/bare.dump"; b=$(now)
+  t_bare_restore_lz4+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
+  "$bindir/dropdb" --if-exists bare_target 2>/dev/null
   "$bindir/dropdb" --if-exists pgseed_target 2>/dev/null
   a=$(now); "$pgseed" restore -q --yes -j2 --database-url "$(url pgseed_target)" "$dump" >/dev/null; b=$(now)
   t_pgseed_restore+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
@@ -99,6 +107,8 @@ echo "medians of $rounds rounds, seconds (ratio = pgseed / bare; for checksum, t
 printf '%-34s %9s %9s %8s %s\n' operation pgseed bare ratio target
 printf '%-34s %9.2f %9.2f %8s %s\n' "dump (-Fc -Z1)" "$pd" "$bd" "$(ratio "$pd" "$bd")" "<= 1.15"
 printf '%-34s %9.2f %9.2f %8s %s\n' "restore (-j2) into a fresh db" "$pr" "$br" "$(ratio "$pr" "$br")" "<= 1.15"
+brl=$(m "${t_bare_restore_lz4[@]}")
+printf '%-34s %9.2f %9.2f %8s %s\n' "  same, bare also with lz4" "$pr" "$brl" "$(ratio "$pr" "$brl")" "(pgseed's own overhead)"
 printf '%-34s %9.2f %9.2f %8s %s\n' "restore replacing an existing db" "$(m "${t_pgseed_replace[@]}")" "$br" "$(ratio "$(m "${t_pgseed_replace[@]}")" "$br")" "(no target; includes dropping the old copy)"
 printf '%-34s %9.2f %9.2f %8s %s\n' "sha256 of a ${dump_mib} MiB dump" "$ps" "$bs" "$(ratio "$bs" "$ps")" ">= 0.9 (throughput)"
 echo
@@ -108,7 +118,7 @@ echo "compression: pg_dump -Fc -Z1 $(awk -v s="$size_z1" 'BEGIN{printf "%.0f", s
 # ---- seeding: the bench profile through pgseed vs psql loading the same rows with COPY vs per-row INSERT ----
 echo "# seeding: pgseed seed vs psql COPY vs INSERT loop" >&2
 fresh_migrated() { "$bindir/dropdb" --if-exists "$1" 2>/dev/null; "$bindir/createdb" "$1"; "$pgseed" migrate -q -C "$root" --database-url "$(url "$1")" >/dev/null; }
-declare -a t_seed t_copy t_insert
+declare -a t_seed t_copy t_copy_lz4 t_insert
 insert_rows=20000
 for ((r = 1; r <= rounds; r++)); do
   echo "# seeding round $r of $rounds" >&2
@@ -123,6 +133,9 @@ for ((r = 1; r <= rounds; r++)); do
   fresh_migrated copy_target
   a=$(now); "$bindir/psql" -q -v ON_ERROR_STOP=1 -f "$work/data.sql" copy_target >/dev/null; b=$(now)
   t_copy+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
+  fresh_migrated copy_target
+  a=$(now); PGOPTIONS=$lz4_options "$bindir/psql" -q -v ON_ERROR_STOP=1 -f "$work/data.sql" copy_target >/dev/null; b=$(now)
+  t_copy_lz4+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
   fresh_migrated insert_target
   a=$(now); "$bindir/psql" -q -v ON_ERROR_STOP=1 -f "$work/inserts.sql" insert_target >/dev/null; b=$(now)
   t_insert+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
@@ -135,6 +148,8 @@ echo
 echo "seeding the bench profile ($seed_rows rows; medians of $rounds, seconds; throughput ratios)"
 printf '%-44s %9.2f %10s rows/s\n' "pgseed seed -e bench" "$ts_" "$seed_rate"
 printf '%-44s %9.2f %10s rows/s   pgseed/psql %s (target >= 0.8)\n' "psql loading pg_dump --data-only (COPY)" "$tc" "$copy_rate" "$(ratio "$seed_rate" "$copy_rate")"
+tcl=$(m "${t_copy_lz4[@]}"); copy_lz4_rate=$(awk -v n="$seed_rows" -v t="$tcl" 'BEGIN{printf "%.0f", n/t}')
+printf '%-44s %9.2f %10s rows/s   pgseed/psql %s (same lz4 setting)\n' "  same, psql also with lz4" "$tcl" "$copy_lz4_rate" "$(ratio "$seed_rate" "$copy_lz4_rate")"
 printf '%-44s %9.2f %10s rows/s   pgseed/INSERT %s (target >= 30)\n' "per-row INSERT loop ($insert_rows rows)" "$ti" "$insert_rate" "$(ratio "$seed_rate" "$insert_rate")"
 
 # ---- first start of a fresh volume (tests/image/first-start.sh reproduces the image) ----
@@ -163,6 +178,7 @@ first_start() {  # first_start <initdb dir> <extra command...>: seconds from emp
 }
 fs_url="host=127.0.0.1 port=$fs_port user=postgres password=harness-password dbname=postgres"
 bare_restore() { PGPASSWORD=harness-password "$bindir/pg_restore" -h 127.0.0.1 -p "$fs_port" -U postgres -j2 --no-owner --no-acl -d postgres "$bench_dump"; }
+bare_restore_lz4() { PGOPTIONS=$lz4_options bare_restore; }
 migrate_and_seed() {
   "$pgseed" migrate -q -C "$root" --database-url "$fs_url" >/dev/null &&
   "$pgseed" seed -q -C "$root" -e bench --database-url "$fs_url" >/dev/null
@@ -173,10 +189,11 @@ check_restored() {
   rows=$(PGPASSWORD=harness-password "$bindir/psql" -h 127.0.0.1 -p "$fs_port" -U postgres -Atc "select count(*) from price_data_5min" postgres)
   [ "$rows" -gt 2000000 ] || { echo "bench: the first start restored $rows price rows" >&2; return 1; }
 }
-declare -a t_fs_pgseed t_fs_bare t_fs_seed
+declare -a t_fs_pgseed t_fs_bare t_fs_bare_lz4 t_fs_seed
 for ((r = 1; r <= rounds; r++)); do
   echo "# first start round $r of $rounds" >&2
   t_fs_bare+=("$(first_start "$empty_initdb" bare_restore)")
+  t_fs_bare_lz4+=("$(first_start "$empty_initdb" bare_restore_lz4)")
   t_fs_pgseed+=("$(first_start "$initdb_dir/docker-entrypoint-initdb.d" check_restored)")
   t_fs_seed+=("$(first_start "$empty_initdb" migrate_and_seed)")
 done
@@ -185,4 +202,6 @@ echo
 echo "first start, empty PGDATA to ready and verified (medians of $rounds, seconds)"
 printf '%-44s %9.2f\n' "pgseed init script (verify, restore, counts)" "$fp"
 printf '%-44s %9.2f   ratio %s (target <= 1.10)\n' "(a) no dump + bare pg_restore -j2" "$fb" "$(ratio "$fp" "$fb")"
+fbl=$(m "${t_fs_bare_lz4[@]}")
+printf '%-44s %9.2f   ratio %s (the init script'"'"'s own overhead)\n' "    same, bare also with lz4" "$fbl" "$(ratio "$fp" "$fbl")"
 printf '%-44s %9.2f   pgseed is %sx faster (target >= 5)\n' "(b) migrate + seed from scratch" "$fsd" "$(ratio "$fsd" "$fp")"
