@@ -12,8 +12,9 @@
 # dropped before the restore rather than after it: DROP DATABASE forces a checkpoint, which after the
 # restore would have to flush all of the new data first.)
 #
-# Uses only what the image ships: bash, coreutils, psql, pg_restore. Works executed or sourced (the
-# image sources .sh files that are not executable); when sourced it returns, never exits.
+# Uses only what the image ships: bash, coreutils, psql, pg_restore, and openssl for hashing where the
+# image has it. Works executed or sourced (the image sources .sh files that are not executable); when
+# sourced it returns, never exits.
 #
 # Environment:
 #   POSTGRES_USER        role that owns the restored objects (default postgres)
@@ -219,7 +220,7 @@ if [[ ${BASH_SOURCE[0]} != "$0" ]]; then
   # `&& ... ||` keeps a caller's `set -e` from firing before we have cleaned up and returned.
   _pgseed_main && _pgseed_status=0 || _pgseed_status=$?
   unset -f _pgseed_main _pgseed_log _pgseed_fail _pgseed_json_value _pgseed_now _pgseed_elapsed _pgseed_psql \
-    _pgseed_drop_scratch
+    _pgseed_sha256 _pgseed_drop_scratch
   unset _pgseed_user
   return $_pgseed_status
 else
