@@ -169,7 +169,7 @@ first_start() {  # first_start <initdb dir> <extra command...>: seconds from emp
   rm -rf "$fs_work"
   local a b
   a=$(now)
-  PGSEED_ENVIRONMENT=bench PGPORT=$fs_port PGHOST= bash tests/image/first-start.sh start "$dir" "$fs_work" 2>/dev/null
+  PGSEED_ENVIRONMENT=bench PGPORT=$fs_port PGHOST='' bash tests/image/first-start.sh start "$dir" "$fs_work" 2>/dev/null
   if [ $# -gt 0 ]; then "$@"; fi
   b=$(now)
   bash tests/image/first-start.sh stop "$fs_work"

@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git git-lfs
   libpqxx-dev nlohmann-json3-dev libssl-dev catch2
-  postgresql-15 postgresql-client-15
+  postgresql-15 postgresql-client-15 openssl shellcheck
 )
 
 log() { printf 'bootstrap: %s\n' "$*" >&2; }

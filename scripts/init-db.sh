@@ -222,7 +222,7 @@ if [[ ${BASH_SOURCE[0]} != "$0" ]]; then
   unset -f _pgseed_main _pgseed_log _pgseed_fail _pgseed_json_value _pgseed_now _pgseed_elapsed _pgseed_psql \
     _pgseed_sha256 _pgseed_drop_scratch
   unset _pgseed_user
-  return $_pgseed_status
+  return "$_pgseed_status"
 else
   _pgseed_main
   exit $?

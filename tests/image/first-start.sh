@@ -32,7 +32,9 @@ as_postgres() {
 case "$action" in
   stop)
     work=${2:?work dir}
-    [ -f "$work/data/postmaster.pid" ] && as_postgres pg_ctl -D "$work/data" -m fast -w stop >/dev/null 2>&1 || true
+    if [ -f "$work/data/postmaster.pid" ]; then
+      as_postgres pg_ctl -D "$work/data" -m fast -w stop >/dev/null 2>&1 || true
+    fi
     exit 0
     ;;
   next-start)
@@ -89,14 +91,17 @@ PGUSER="${PGUSER:-$POSTGRES_USER}" pg_ctl -D "$PGDATA" -l "$work/temp-server.log
 
 process_sql() {
   local query_runner=(psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --no-password --no-psqlrc)
-  PGHOST=${PGHOST:-} PGHOSTADDR= "${query_runner[@]}" --dbname "${POSTGRES_DB}" "$@"
+  PGHOST=${PGHOST:-} PGHOSTADDR='' "${query_runner[@]}" --dbname "${POSTGRES_DB}" "$@"
 }
 if [ "$POSTGRES_DB" != postgres ]; then
+  # As the image does: connect to "postgres", create the database named by the outer POSTGRES_DB.
+  # shellcheck disable=SC2097,SC2098
   POSTGRES_DB=postgres process_sql --set db="$POSTGRES_DB" <<<'CREATE DATABASE :"db" ;' >/dev/null
 fi
 
 # As in the image: bare calls under `set -Eeo pipefail`, so the first failing file ends the start.
 # The trap reports it and stops the temporary server (the container would stop with it).
+# shellcheck disable=SC2154  # status is assigned inside the trap
 trap 'status=$?; pg_ctl -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1 || true;
       echo "first-start: init failed with status $status; the container would stop here" >&2; exit $status' ERR
 for f in "$initdb_dir"/*; do
