@@ -192,6 +192,8 @@ SQL
   file=$(_pgseed_json_value file "$metadata")
   _pgseed_psql --dbname "$scratch" -v file="$file" -v checksum="$actual_checksum" -v version="$version" \
       -v dumped_at="$timestamp" -v environment="$environment" <<'SQL' || { _pgseed_drop_scratch; _pgseed_fail "cannot record provenance"; return 1; }
+-- pgseed dump leaves this table out, but a bare pg_dump of a database started here would carry it.
+DROP TABLE IF EXISTS public.pgseed_provenance;
 CREATE TABLE public.pgseed_provenance (
   dump_file   text NOT NULL,
   checksum    text NOT NULL,

@@ -8,6 +8,7 @@
 #include "pgseed/pg/database.h"
 #include "pgseed/util/sha256.h"
 
+#include <cstdlib>
 #include <sys/stat.h>
 
 using namespace pgseed;
@@ -287,6 +288,56 @@ TEST_CASE("a damaged install stops the first start with one clear line", "[integ
     CHECK(result.stderr_text.find("init failed") != std::string::npos);
     CHECK(!start.server_running());
   }
+}
+
+TEST_CASE("a database started from a dump can be dumped and started from again", "[integration][image]") {
+  FirstStart first;
+  REQUIRE(first.run(first.install(dumped_project().dumps())).ok());
+  const auto tool_output = [](std::vector<std::string> argv) {
+    util::Command command;
+    command.argv = std::move(argv);
+    const auto result = util::run_command(command);
+    if (!result.ok()) throw std::runtime_error(command.argv[0] + " failed: " + result.stderr_text);
+    return result.stdout_text;
+  };
+  util::TemporaryDirectory copy_parent("pgseed-redump-");
+  make_readable_by_server(copy_parent.path());
+  const auto initdb = damaged_copy(first.install(dumped_project().dumps()), copy_parent.path() / "initdb.d");
+  const fs::path dump = initdb / "dev-seeded-latest.dump";
+  const fs::path metadata_path = initdb / "dev-seeded-latest.metadata.json";
+
+  SECTION("with pgseed dump, which leaves pgseed_provenance out") {
+    // A developer dumps the container's database after working in it.
+    testing::ScratchProject project;
+    const auto run = testing::run_pgseed({"dump", "-C", project.root().string(), "--database-url", first.connection().keyword_string()});
+    REQUIRE(run.exit_code == 0);
+    const auto redump = testing::latest_real_dump(project.dumps());
+    CHECK(tool_output({"pg_restore", "--list", redump.string()}).find("pgseed_provenance") == std::string::npos);
+    fs::copy_file(redump, dump, fs::copy_options::overwrite_existing);
+    fs::copy_file(core::metadata_path_for(redump), metadata_path, fs::copy_options::overwrite_existing);
+  }
+  SECTION("with a bare pg_dump, which carries pgseed_provenance along") {
+    const auto source = first.connection();
+    ::setenv("PGPASSWORD", source.get("password")->c_str(), 1);
+    tool_output({"pg_dump", "-Fc", "-f", dump.string(), "-d", source.without("password").keyword_string()});
+    ::unsetenv("PGPASSWORD");
+    CHECK(tool_output({"pg_restore", "--list", dump.string()}).find("pgseed_provenance") != std::string::npos);
+    auto metadata = core::read_metadata(metadata_path);
+    metadata.size_bytes = fs::file_size(dump);
+    metadata.checksum = util::sha256_file(dump).sha256;
+    core::write_metadata(metadata_path, metadata);
+  }
+  make_readable_by_server(dump);
+  make_readable_by_server(metadata_path);
+
+  FirstStart second;
+  const auto result = second.run(initdb);
+  INFO(result.stderr_text);
+  REQUIRE(result.ok());
+  check_counts(second.connection());
+  // One row, about the dump this start restored.
+  CHECK(testing::query_value(second.connection(), "SELECT count(*) || ' ' || min(checksum) FROM pgseed_provenance") ==
+        "1 " + core::read_metadata(metadata_path).checksum);
 }
 
 TEST_CASE("a restore that fails during the first start leaves an empty database, not a half-built one", "[integration][image]") {

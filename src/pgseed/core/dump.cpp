@@ -104,9 +104,12 @@ DumpResult write_dump(const pg::ConnInfo& target, const pg::PgTools& tools, cons
   util::AtomicFile dump_file(dump_path);
   reporter.info("dumping " + target.database() + " to " + dump_path.filename().string());
   const auto started = std::chrono::steady_clock::now();
+  // pgseed_provenance says which dump one database was restored from (the init script writes it). It
+  // describes that database, not the data, and a dump carrying it would collide with the table the
+  // next restore writes.
   tools.run_client("pg_dump", target,
                    {"--format=custom", "--compress=" + std::to_string(options.compression),
-                    "--file=" + dump_file.temporary_path().string()});
+                    "--exclude-table=public.pgseed_provenance", "--file=" + dump_file.temporary_path().string()});
   const auto digest = util::sha256_file(dump_file.temporary_path());
 
   metadata.environment = options.environment;
