@@ -160,6 +160,21 @@ TEST_CASE("dump -> verify -> restore brings the exact counts back", "[integratio
   CHECK(scratch_databases() == 0);
 }
 
+TEST_CASE("a column whose schema names a compression keeps it when seeded and restored", "[integration][restore]") {
+  // pgseed loads large values with lz4, but an app that asks for pglz on a column gets pglz.
+  testing::ScratchProject project;
+  project.write("migrations/0007_news_body_compression.sql",
+                "ALTER TABLE news_articles ALTER COLUMN body SET COMPRESSION pglz;\n");
+  const auto source = testing::fresh_database("explicit_compression");
+  const auto dumped = run_pgseed({"dump", "-C", project.root().string(), "--database-url", source.keyword_string()});
+  REQUIRE(dumped.exit_code == 0);
+  CHECK(testing::news_body_compressions(source) == "pglz");
+
+  const auto target = testing::test_server().connection("explicit_compression_restored_" + std::to_string(::getpid()));
+  REQUIRE(run_pgseed(restore_args(testing::latest_real_dump(project.dumps()), target)).exit_code == 0);
+  CHECK(testing::news_body_compressions(target) == "pglz");
+}
+
 TEST_CASE("corrupted dumps are refused before the target is touched", "[integration][restore]") {
   DumpedProject dumped;
   REQUIRE(dumped.run.exit_code == 0);
