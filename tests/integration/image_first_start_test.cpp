@@ -8,7 +8,6 @@
 #include "pgseed/pg/database.h"
 #include "pgseed/util/sha256.h"
 
-#include <cstdlib>
 #include <sys/stat.h>
 
 using namespace pgseed;
@@ -293,9 +292,10 @@ TEST_CASE("a damaged install stops the first start with one clear line", "[integ
 TEST_CASE("a database started from a dump can be dumped and started from again", "[integration][image]") {
   FirstStart first;
   REQUIRE(first.run(first.install(dumped_project().dumps())).ok());
-  const auto tool_output = [](std::vector<std::string> argv) {
+  const auto tool_output = [](std::vector<std::string> argv, std::map<std::string, std::optional<std::string>> env = {}) {
     util::Command command;
     command.argv = std::move(argv);
+    command.env = std::move(env);
     const auto result = util::run_command(command);
     if (!result.ok()) throw std::runtime_error(command.argv[0] + " failed: " + result.stderr_text);
     return result.stdout_text;
@@ -318,9 +318,7 @@ TEST_CASE("a database started from a dump can be dumped and started from again",
   }
   SECTION("with a bare pg_dump, which carries pgseed_provenance along") {
     const auto source = first.connection();
-    ::setenv("PGPASSWORD", source.get("password")->c_str(), 1);
-    tool_output({"pg_dump", "-Fc", "-f", dump.string(), "-d", source.without("password").keyword_string()});
-    ::unsetenv("PGPASSWORD");
+    tool_output({"pg_dump", "-Fc", "-f", dump.string(), "-d", source.argument_string()}, source.secret_environment());
     CHECK(tool_output({"pg_restore", "--list", dump.string()}).find("pgseed_provenance") != std::string::npos);
     auto metadata = core::read_metadata(metadata_path);
     metadata.size_bytes = fs::file_size(dump);
