@@ -2,6 +2,7 @@
 
 #include "pgseed/util/interrupt.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -162,12 +163,20 @@ CommandResult run_command(const Command& command) {
 
   CommandResult result;
   int out_fd = out_pipe[0], err_fd = err_pipe[0];
+  const int poll_timeout = command.on_progress ? static_cast<int>(command.progress_interval.count()) : -1;
+  auto last_progress = std::chrono::steady_clock::now();
+  auto maybe_report_progress = [&] {
+    if (!command.on_progress || std::chrono::steady_clock::now() - last_progress < command.progress_interval) return;
+    last_progress = std::chrono::steady_clock::now();
+    command.on_progress();
+  };
   while (out_fd >= 0 || err_fd >= 0) {
+    maybe_report_progress();
     struct pollfd fds[2];
     nfds_t count = 0;
     if (out_fd >= 0) fds[count++] = {out_fd, POLLIN, 0};
     if (err_fd >= 0) fds[count++] = {err_fd, POLLIN, 0};
-    if (::poll(fds, count, -1) < 0) {
+    if (::poll(fds, count, poll_timeout) < 0) {
       if (errno == EINTR) continue;
       throw std::system_error(errno, std::generic_category(), "poll");
     }
@@ -179,8 +188,15 @@ CommandResult run_command(const Command& command) {
   }
 
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "waitpid");
+  // A child that closed its output early (or never had captured output) may still be running.
+  for (;;) {
+    const pid_t waited = ::waitpid(pid, &status, command.on_progress ? WNOHANG : 0);
+    if (waited == pid) break;
+    if (waited < 0 && errno != EINTR) throw std::system_error(errno, std::generic_category(), "waitpid");
+    if (waited == 0) {
+      maybe_report_progress();
+      ::poll(nullptr, 0, std::min(poll_timeout, 50));
+    }
   }
   int exec_errno = 0;
   const bool exec_failed = ::read(exec_error[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno;

@@ -5,7 +5,9 @@
 // explicit environment: that is how passwords reach pg_dump and friends, never through argv.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -36,6 +38,10 @@ struct Command {
   std::filesystem::path stdin_file;                   // empty: /dev/null
   // Cleanup steps (stopping a server after Ctrl-C, say) must run to the end even after a signal.
   enum class OnInterrupt { forward_and_throw, ignore } on_interrupt = OnInterrupt::forward_and_throw;
+  // Called about every `progress_interval` while the child runs (a progress line for a long pg_dump,
+  // say). It must not throw; the child's output is still collected in between.
+  std::function<void()> on_progress;
+  std::chrono::milliseconds progress_interval{500};
 };
 
 struct CommandResult {
