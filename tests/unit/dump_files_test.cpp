@@ -1,7 +1,6 @@
 #include "support/catch.h"
 
 #include "pgseed/core/dump_files.h"
-#include "pgseed/core/project.h"
 
 #include <chrono>
 
@@ -10,7 +9,7 @@ using namespace pgseed;
 TEST_CASE("versioned dump names carry environment, short commit and UTC time", "[unit][naming]") {
   // 2026-11-21T06:40:01Z
   const auto time = std::chrono::system_clock::time_point(std::chrono::seconds(1795243201));
-  CHECK(core::versioned_dump_stem("dev", "abc1234", time) == "dev-seeded-vabc1234-20261121T064001Z");
+  CHECK(core::versioned_dump_stem("dev", "abc1234", time, "3f9a0c") == "dev-seeded-vabc1234-20261121T064001Z-3f9a0c");
   CHECK(util::iso8601_utc(time) == "2026-11-21T06:40:01Z");
 }
 
@@ -22,10 +21,3 @@ TEST_CASE("metadata is found by the dump's stem", "[unit][naming]") {
   CHECK(core::latest_dump_path("/d", "staging") == "/d/staging-seeded-latest.dump");
 }
 
-TEST_CASE("environment names are safe in file names", "[unit][naming]") {
-  CHECK(core::is_valid_environment_name("dev"));
-  CHECK(core::is_valid_environment_name("feature_x-2"));
-  CHECK_FALSE(core::is_valid_environment_name(""));
-  CHECK_FALSE(core::is_valid_environment_name("../etc"));
-  CHECK_FALSE(core::is_valid_environment_name("a b"));
-}

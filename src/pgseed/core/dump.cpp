@@ -3,17 +3,20 @@
 #include "pgseed/core/dump_files.h"
 #include "pgseed/core/inventory.h"
 #include "pgseed/core/migrations.h"
+#include "pgseed/core/names.h"
 #include "pgseed/core/seed.h"
 #include "pgseed/error.h"
 #include "pgseed/pg/database.h"
 #include "pgseed/util/atomic_file.h"
+#include "pgseed/util/file_lock.h"
 #include "pgseed/util/fs.h"
+#include "pgseed/util/human.h"
 #include "pgseed/util/sha256.h"
 #include "pgseed/util/time.h"
+#include "pgseed/util/unique_name.h"
 
 #include <chrono>
 #include <numeric>
-#include <thread>
 
 namespace pgseed::core {
 namespace fs = std::filesystem;
@@ -21,13 +24,78 @@ namespace fs = std::filesystem;
 namespace {
 
 void check_options(const DumpOptions& options) {
-  if (!is_valid_environment_name(options.environment)) {
-    throw Error(ExitCode::usage, "environment '" + options.environment + "' is not a valid name",
-                "use letters, digits, '-' and '_' (it becomes part of file names)");
-  }
+  check_name("environment", options.environment);
   if (options.compression < 0 || options.compression > 9) {
     throw Error(ExitCode::usage, "compression level " + std::to_string(options.compression) + " is out of range 0..9");
   }
+}
+
+// A REPEATABLE READ transaction whose snapshot is exported, kept open while it lives.
+//
+// The row counts in the metadata and the data pg_dump writes must come from one snapshot: an app
+// writing during the dump would otherwise give a dump that never restores with matching counts.
+// pg_dump --snapshot reads exactly what this transaction sees, as long as it stays open.
+class ExportedSnapshot {
+public:
+  explicit ExportedSnapshot(pg::Connection& connection) : connection_(connection) {
+    connection_.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    open_ = true;
+    id_ = connection_.query_value("SELECT pg_export_snapshot()");
+  }
+  ~ExportedSnapshot() {
+    if (!open_) return;
+    try {
+      connection_.execute("ROLLBACK");
+    } catch (...) {
+      // The transaction ends with the session anyway.
+    }
+  }
+  ExportedSnapshot(const ExportedSnapshot&) = delete;
+  ExportedSnapshot& operator=(const ExportedSnapshot&) = delete;
+
+  const std::string& id() const noexcept { return id_; }
+  void finish() {
+    open_ = false;
+    connection_.execute("COMMIT");
+  }
+
+private:
+  pg::Connection& connection_;
+  std::string id_;
+  bool open_ = false;
+};
+
+// The metadata timestamp of the dump a latest link points to; empty when there is none or it is
+// unreadable (then the link is repaired, whatever it pointed to).
+std::string timestamp_behind(const fs::path& latest_link) {
+  std::error_code error;
+  const fs::path target = fs::canonical(latest_link, error);
+  if (error) return {};
+  try {
+    return read_metadata(metadata_path_for(target)).timestamp;
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+// Points the environment's latest links at the new pair, unless a concurrent run already pointed
+// them at a newer one. Runs serialise on a lock of the dump directory, so the two links always move
+// as a pair and never backwards: after any number of concurrent dumps both point to the newest
+// complete pair, and every one of them verifies.
+void move_latest_links(const DumpOptions& options, const fs::path& dump_path, const fs::path& metadata_path,
+                       const std::string& timestamp) {
+  const fs::path& directory = options.project.dump_directory;
+  const util::FileLock lock(directory);
+  const fs::path latest_dump = latest_dump_path(directory, options.environment);
+  std::error_code error;
+  if (const std::string current = timestamp_behind(latest_dump); !current.empty()) {
+    const fs::path current_file = fs::canonical(latest_dump, error).filename();
+    // ISO 8601 UTC strings order like the times they name; the file name breaks a tie.
+    if (std::make_pair(current, current_file.string()) > std::make_pair(timestamp, dump_path.filename().string())) return;
+  }
+  util::replace_symlink_atomically(metadata_path.filename(),
+                                   directory / (latest_dump_stem(options.environment) + metadata_extension));
+  util::replace_symlink_atomically(dump_path.filename(), latest_dump);
 }
 
 std::string first_word(const std::string& text) { return text.substr(0, text.find(' ')); }
@@ -57,16 +125,16 @@ DumpResult create_dump(const pg::ConnInfo& target, const pg::PgTools& tools, con
 DumpResult write_dump(const pg::ConnInfo& target, const pg::PgTools& tools, const DumpOptions& options,
                       Reporter& reporter) {
   check_options(options);
+  const auto started = std::chrono::steady_clock::now();
+  pg::Connection connection(target);
+  ExportedSnapshot snapshot(connection);
   DumpMetadata metadata;
-  {
-    pg::Connection connection(target);
-    metadata.record_counts = count_records(connection);
-    const auto migrations = read_applied_migrations(connection);
-    metadata.migrations = migrations.applied_all;
-    metadata.migrations_fingerprint = migrations.fingerprint;
-    metadata.server_version = first_word(connection.query_value("SHOW server_version"));
-    metadata.server_version_num = connection.server_version_num();
-  }
+  metadata.record_counts = count_records(connection);
+  const auto migrations = read_applied_migrations(connection);
+  metadata.migrations = migrations.applied_all;
+  metadata.migrations_fingerprint = migrations.fingerprint;
+  metadata.server_version = first_word(connection.query_value("SHOW server_version"));
+  metadata.server_version_num = connection.server_version_num();
   const std::int64_t total_rows = std::accumulate(
       metadata.record_counts.begin(), metadata.record_counts.end(), std::int64_t{0},
       [](std::int64_t sum, const auto& entry) { return sum + entry.second; });
@@ -83,33 +151,29 @@ DumpResult write_dump(const pg::ConnInfo& target, const pg::PgTools& tools, cons
   }
 
   fs::create_directories(options.project.dump_directory);
-  // Names have one-second resolution. A second dump of the same commit within the same second (a
-  // script, a test) waits for the next second rather than failing or overwriting.
-  auto now = std::chrono::system_clock::now();
-  fs::path dump_path, metadata_path;
-  for (int attempt = 0;; ++attempt) {
-    const std::string stem = versioned_dump_stem(options.environment, source.short_commit(), now);
-    dump_path = options.project.dump_directory / (stem + dump_extension);
-    metadata_path = metadata_path_for(dump_path);
-    if (!fs::exists(dump_path) && !fs::exists(metadata_path)) break;
-    if (attempt == 2) {
-      throw Error(ExitCode::refused, "dump " + dump_path.string() + " already exists", "wait a second and run again");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1000 - (std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                                      now.time_since_epoch()).count() % 1000)));
-    now = std::chrono::system_clock::now();
-  }
+  // A random token of this run makes the names unique; the files are still created with
+  // no-overwrite semantics, so even an impossible collision fails instead of replacing a file.
+  const auto now = std::chrono::system_clock::now();
+  const std::string stem = versioned_dump_stem(options.environment, source.short_commit(), now, util::random_hex(3));
+  const fs::path dump_path = options.project.dump_directory / (stem + dump_extension);
+  const fs::path metadata_path = metadata_path_for(dump_path);
 
   const auto pg_dump_version = tools.version("pg_dump");
   util::AtomicFile dump_file(dump_path);
   reporter.info("dumping " + target.database() + " to " + dump_path.filename().string());
-  const auto started = std::chrono::steady_clock::now();
   // pgseed_provenance says which dump one database was restored from (the init script writes it). It
   // describes that database, not the data, and a dump carrying it would collide with the table the
   // next restore writes.
   tools.run_client("pg_dump", target,
-                   {"--format=custom", "--compress=" + std::to_string(options.compression),
-                    "--exclude-table=public.pgseed_provenance", "--file=" + dump_file.temporary_path().string()});
+                   {"--format=custom", "--compress=" + std::to_string(options.compression), "--snapshot=" + snapshot.id(),
+                    "--exclude-table=public.pgseed_provenance", "--file=" + dump_file.temporary_path().string()},
+                   [&] {
+                     std::error_code ignored;
+                     const auto written = fs::file_size(dump_file.temporary_path(), ignored);
+                     if (!ignored) reporter.progress("dumping " + target.database(), written, 0, ProgressUnit::bytes);
+                   });
+  reporter.progress_done();
+  snapshot.finish();
   const auto digest = util::sha256_file(dump_file.temporary_path());
 
   metadata.environment = options.environment;
@@ -124,19 +188,22 @@ DumpResult write_dump(const pg::ConnInfo& target, const pg::PgTools& tools, cons
   metadata.pg_dump_major = pg_dump_version.major;
   metadata.tool_version = PGSEED_VERSION;
 
-  write_metadata(metadata_path, metadata);
+  // The metadata lands first, so a dump is never without it; neither file may replace another's.
+  // If the dump cannot be committed, only the metadata this run just created is removed.
+  util::AtomicFile metadata_file(metadata_path);
+  metadata_file.write(metadata.to_json());
+  metadata_file.commit(util::AtomicFile::Overwrite::refuse);
   try {
     dump_file.commit(util::AtomicFile::Overwrite::refuse);
   } catch (...) {
-    fs::remove(metadata_path);
+    std::error_code ignored;
+    fs::remove(metadata_path, ignored);
     throw;
   }
   // Both files are complete and durable: now, and only now, the latest links move.
-  util::replace_symlink_atomically(metadata_path.filename(),
-                                   options.project.dump_directory / (latest_dump_stem(options.environment) + metadata_extension));
-  util::replace_symlink_atomically(dump_path.filename(), latest_dump_path(options.project.dump_directory, options.environment));
-  reporter.info("wrote " + dump_path.string() + " (" + std::to_string(digest.size) + " bytes, " +
-                std::to_string(total_rows) + " rows, " + std::to_string(util::seconds_since(started)).substr(0, 5) + " s)");
+  move_latest_links(options, dump_path, metadata_path, metadata.timestamp);
+  reporter.info("wrote " + dump_path.string() + " (" + util::format_mebibytes(digest.size) + ", " + std::to_string(total_rows) +
+                " rows, " + util::format_seconds(util::seconds_since(started)) + ")");
 
   DumpResult result;
   result.dump_path = dump_path;

@@ -1,16 +1,20 @@
 #include "pgseed/core/dump_files.h"
 
+#include "pgseed/core/names.h"
+
 namespace pgseed::core {
 namespace fs = std::filesystem;
 
 std::string versioned_dump_stem(const std::string& environment, const std::string& short_commit,
-                                util::SystemTime time) {
-  return environment + "-seeded-v" + short_commit + "-" + util::compact_utc(time);
+                                util::SystemTime time, const std::string& run_token) {
+  return environment + "-seeded-v" + short_commit + "-" + util::compact_utc(time) + "-" + run_token;
 }
 
 std::string latest_dump_stem(const std::string& environment) { return environment + "-seeded-latest"; }
 
 fs::path latest_dump_path(const fs::path& dump_directory, const std::string& environment) {
+  // Every command that finds a dump by environment comes through here: the name is checked once.
+  check_name("environment", environment);
   return dump_directory / (latest_dump_stem(environment) + dump_extension);
 }
 

@@ -1,7 +1,10 @@
 // The names of dump files and the files that go with them.
 //
-//   <env>-seeded-v<shortsha>-<yyyymmddThhmmssZ>.dump      the dump (pg_dump custom format)
-//   <same stem>.metadata.json                             its metadata
+//   <env>-seeded-v<shortsha>-<yyyymmddThhmmssZ>-<run>.dump  the dump (pg_dump custom format)
+//   <same stem>.metadata.json                               its metadata
+//
+// <run> is a random token of the run that wrote the pair: the same commit dumped in the same second,
+// on one host or on two hosts sharing the directory, still gives distinct names.
 //   <env>-seeded-latest.dump / .metadata.json             relative links to the newest pair
 #pragma once
 
@@ -15,7 +18,8 @@ namespace pgseed::core {
 inline constexpr const char* dump_extension = ".dump";
 inline constexpr const char* metadata_extension = ".metadata.json";
 
-std::string versioned_dump_stem(const std::string& environment, const std::string& short_commit, util::SystemTime time);
+std::string versioned_dump_stem(const std::string& environment, const std::string& short_commit, util::SystemTime time,
+                                const std::string& run_token);
 std::string latest_dump_stem(const std::string& environment);
 
 // dumps/dev-seeded-latest.dump

@@ -56,10 +56,4 @@ SourceVersion read_source_version(const ProjectLayout& project) {
   return version;
 }
 
-bool is_valid_environment_name(const std::string& name) {
-  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '-' || c == '_';
-  });
-}
-
 }  // namespace pgseed::core

@@ -25,7 +25,4 @@ struct SourceVersion {
 // Asks git about the project. Outside a repository (or without git) it returns "unknown".
 SourceVersion read_source_version(const ProjectLayout& project);
 
-// Environment names end up in file names: letters, digits, '-' and '_' only.
-bool is_valid_environment_name(const std::string& name);
-
 }  // namespace pgseed::core

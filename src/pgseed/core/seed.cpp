@@ -1,5 +1,7 @@
 #include "pgseed/core/seed.h"
 
+#include "pgseed/core/locks.h"
+#include "pgseed/core/names.h"
 #include "pgseed/core/seed/engine.h"
 #include "pgseed/core/toast_compression.h"
 #include "pgseed/error.h"
@@ -50,10 +52,7 @@ struct SeedSet {
 };
 
 SeedSet load_seed_set(const ProjectLayout& project, const SeedRequest& request) {
-  if (!is_valid_environment_name(request.environment)) {
-    throw Error(ExitCode::usage, "environment '" + request.environment + "' is not a valid name",
-                "use letters, digits, '-' and '_'");
-  }
+  check_name("environment", request.environment);
   SeedSet set;
   const fs::path profile_file = profile_path(project, request.environment);
   std::error_code error;
@@ -112,10 +111,13 @@ SeedOutcome seed_environment(pg::Connection& connection, const ProjectLayout& pr
   outcome.fingerprint = set.fingerprint();
   outcome.steps = set.profile ? set.profile->steps.size() : set.sql_files.size();
 
+  // Two seeders racing on one database: the second waits here, then sees the first one's row. The lock
+  // comes before the bookkeeping table is created, because concurrent CREATE TABLE IF NOT EXISTS
+  // fail with a raw catalog error (duplicate key in pg_type) instead of waiting.
+  const SessionLock lock(connection, LockScope::seed, "seed", reporter,
+                         "another pgseed seeding database " + connection.info().database());
   connection.execute("SET client_min_messages = warning;" + std::string(create_state_table));
   pg::Transaction transaction(connection);
-  // Two seeders racing on one database: the second waits here, then sees the first one's row.
-  transaction.execute("LOCK TABLE public.pgseed_seed_state IN EXCLUSIVE MODE");
   const auto existing = transaction.query("SELECT fingerprint FROM public.pgseed_seed_state WHERE environment = " +
                                           connection.quote_literal(request.environment));
   if (!existing.empty()) {

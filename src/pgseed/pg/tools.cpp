@@ -73,7 +73,7 @@ ToolVersion PgTools::version(const std::string& name) const {
 }
 
 util::CommandResult PgTools::run_client(const std::string& name, const ConnInfo& connection,
-                                        std::vector<std::string> arguments) const {
+                                        std::vector<std::string> arguments, std::function<void()> on_progress) const {
   util::Command command;
   command.argv = {program(name).string()};
   command.argv.insert(command.argv.end(), arguments.begin(), arguments.end());
@@ -81,6 +81,7 @@ util::CommandResult PgTools::run_client(const std::string& name, const ConnInfo&
   command.env = connection.secret_environment();
   // Our own PG* variables must not override what the connection string says.
   for (const char* variable : {"PGDATABASE", "PGSERVICE"}) command.env.emplace(variable, std::nullopt);
+  command.on_progress = std::move(on_progress);
   util::CommandResult result = util::run_command(command);
   if (!result.ok()) {
     throw Error(ExitCode::failure, name + " failed: " + result.last_error_line());

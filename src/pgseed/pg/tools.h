@@ -9,6 +9,7 @@
 #include "pgseed/util/subprocess.h"
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,8 +36,9 @@ public:
 
   // Runs a client tool against a database: the connection goes in `-d` (no secrets) and the password
   // in the child's environment. Throws Error(failure) with the tool's last error line on failure.
-  util::CommandResult run_client(const std::string& name, const ConnInfo& connection,
-                                 std::vector<std::string> arguments) const;
+  // `on_progress`, when set, is called about twice a second while the tool runs.
+  util::CommandResult run_client(const std::string& name, const ConnInfo& connection, std::vector<std::string> arguments,
+                                 std::function<void()> on_progress = {}) const;
 
 private:
   std::filesystem::path bindir_;
