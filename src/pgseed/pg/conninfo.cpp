@@ -2,13 +2,68 @@
 
 #include "pgseed/error.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <libpq-fe.h>
 
 namespace pgseed::pg {
 namespace {
 bool is_secret(const std::string& keyword) { return keyword == "password" || keyword == "sslpassword"; }
+
+// The substrings of a connection string that may be secrets, found without trusting it to be valid:
+// the password of a URI's user info, and the value of every password=/sslpassword= (URI query
+// parameter or keyword), quoted or not.
+std::vector<std::string> secret_candidates(const std::string& text) {
+  std::vector<std::string> found;
+  if (const auto scheme = text.find("://"); scheme != std::string::npos) {
+    const auto at = text.rfind('@');
+    if (at != std::string::npos && at > scheme) {
+      const std::string user_info = text.substr(scheme + 3, at - scheme - 3);
+      if (const auto colon = user_info.find(':'); colon != std::string::npos && colon + 1 < user_info.size()) {
+        found.push_back(user_info.substr(colon + 1));
+      }
+    }
+  }
+  for (std::size_t from = 0; (from = text.find("password", from)) != std::string::npos;) {
+    std::size_t position = from + 8;
+    from = position;
+    while (position < text.size() && text[position] == ' ') ++position;
+    if (position >= text.size() || text[position] != '=') continue;
+    ++position;
+    while (position < text.size() && text[position] == ' ') ++position;
+    std::string value;
+    if (position < text.size() && text[position] == '\'') {
+      for (++position; position < text.size() && text[position] != '\''; ++position) {
+        if (text[position] == '\\' && position + 1 < text.size()) ++position;
+        value += text[position];
+      }
+      if (!value.empty()) found.push_back(value);
+      // An unterminated quote: everything after it may be the secret.
+      if (position >= text.size()) found.push_back(text.substr(text.find('\'', from) + 1));
+    } else {
+      const auto end = text.find_first_of(" &\t\n", position);
+      value = text.substr(position, end == std::string::npos ? std::string::npos : end - position);
+      if (!value.empty()) found.push_back(value);
+    }
+  }
+  // Longest first, so that a candidate containing another is replaced whole.
+  std::sort(found.begin(), found.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  return found;
+}
+
+std::string replace_all(std::string text, const std::string& what, const std::string& with) {
+  if (what.empty()) return text;
+  for (std::size_t at = 0; (at = text.find(what, at)) != std::string::npos; at += with.size()) text.replace(at, what.size(), with);
+  return text;
+}
 }  // namespace
+
+std::string redact_secrets_of(const std::string& connection_text, std::string message) {
+  for (const auto& secret : secret_candidates(connection_text)) message = replace_all(std::move(message), secret, "***");
+  return message;
+}
+
+std::string redact_connection_text(const std::string& text) { return redact_secrets_of(text, text); }
 
 ConnInfo ConnInfo::parse(const std::string& text) {
   char* error_message = nullptr;
@@ -17,10 +72,11 @@ ConnInfo ConnInfo::parse(const std::string& text) {
     std::string reason = error_message != nullptr ? error_message : "out of memory";
     PQfreemem(error_message);
     while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
-    // libpq's message may quote the offending text; it never echoes a password value on its own
-    // but could quote a malformed fragment, so we do not repeat the input itself.
-    throw Error(ExitCode::usage, "database url is invalid: " + reason,
-                "use postgresql://user@host:port/dbname or 'host=... dbname=...'");
+    // libpq quotes the text it rejected, and that text may be the whole URI with its password, or
+    // the password alone ("invalid percent-encoded token"). Both go through the same redaction.
+    throw Error(ExitCode::usage,
+                "database url '" + redact_connection_text(text) + "' is invalid: " + redact_secrets_of(text, reason),
+                "use postgresql://user@host:port/dbname or 'host=... dbname=...'; keep the password in ~/.pgpass");
   }
   ConnInfo info;
   for (PQconninfoOption* option = parsed; option->keyword != nullptr; ++option) {

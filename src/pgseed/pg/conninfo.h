@@ -44,6 +44,13 @@ private:
   std::vector<std::pair<std::string, std::string>> options_;  // in libpq's order, non-empty only
 };
 
+// A connection string as it may be shown: every part that could be a password (a URI's user-info
+// password, password=/sslpassword= values) replaced by ***, also when the string is malformed.
+std::string redact_connection_text(const std::string& text);
+// `message` with every secret of `connection_text` in it replaced by ***: for libpq's own messages,
+// which may quote the text they rejected.
+std::string redact_secrets_of(const std::string& connection_text, std::string message);
+
 // Quotes a value for a libpq keyword/value string when it needs it.
 std::string quote_conninfo_value(const std::string& value);
 

@@ -69,8 +69,14 @@ Connection::Connection(const ConnInfo& info) : impl_(std::make_unique<Impl>()), 
   try {
     impl_->connection = std::make_unique<pqxx::connection>(info.keyword_string());
   } catch (const std::exception& e) {
-    throw Error(ExitCode::database, "cannot connect to " + info.redacted() + ": " + first_line(e.what()),
-                "check --database-url / DATABASE_URL, or leave both unset to use the embedded cluster");
+    const std::string reason = redact_secrets_of(info.keyword_string(), first_line(e.what()));
+    const bool authentication = reason.find("password authentication failed") != std::string::npos ||
+                                reason.find("no password supplied") != std::string::npos ||
+                                reason.find("authentication failed") != std::string::npos;
+    throw Error(ExitCode::database, "cannot connect to " + info.redacted() + ": " + reason,
+                authentication ? "give the password in ~/.pgpass (or the file PGPASSFILE names), or in PGPASSWORD; "
+                                 "pgseed hands it to its tools through the environment, never argv"
+                               : "check --database-url / DATABASE_URL, or leave both unset to use the embedded cluster");
   }
 }
 
