@@ -41,13 +41,47 @@ bool database_exists(const std::string& name) {
   return admin.query_value("SELECT count(*) FROM pg_database WHERE datname = " + admin.quote_literal(name)) == "1";
 }
 
+namespace {
+// The project's local server (`pgseed up`, and what the day-to-day commands use without a URL) lives
+// in one directory per test process, never in the machine's real one, and is stopped at exit.
+class LocalServerSandbox {
+public:
+  LocalServerSandbox() : parent_("pgseed-test-local-") {
+    fs::permissions(parent_.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                        fs::perms::others_read | fs::perms::others_exec);
+  }
+  ~LocalServerSandbox() {
+    const fs::path data = directory() / "data";
+    if (!fs::exists(data / "postmaster.pid")) return;
+    util::Command stop;
+    stop.argv = {(pg::PgTools::locate().bindir() / "pg_ctl").string(), "stop", "--wait", "--mode=fast", "--pgdata=" + data.string()};
+    if (::geteuid() == 0) stop.run_as = util::find_user("postgres");
+    stop.working_directory = parent_.path();
+    try {
+      util::run_command(stop);
+    } catch (...) {
+    }
+  }
+  fs::path directory() const { return parent_.path() / "server"; }
+
+private:
+  util::TemporaryDirectory parent_;
+};
+}  // namespace
+
+fs::path local_server_directory() {
+  static LocalServerSandbox sandbox;
+  return sandbox.directory();
+}
+
 PgseedRun run_pgseed(std::vector<std::string> arguments, std::map<std::string, std::optional<std::string>> env) {
   util::Command command;
   command.argv = {PGSEED_BINARY};
   command.argv.insert(command.argv.end(), arguments.begin(), arguments.end());
-  for (const char* variable : {"DATABASE_URL", "PGSEED_ENVIRONMENT", "PGSEED_DUMP_DIR"}) {
+  for (const char* variable : {"DATABASE_URL", "PGSEED_ENVIRONMENT", "PGSEED_DUMP_DIR", "PGSEED_LOCAL_PORT"}) {
     command.env[variable] = std::nullopt;
   }
+  command.env["PGSEED_LOCAL_SERVER_DIR"] = local_server_directory().string();
   for (auto& [key, value] : env) command.env[key] = value;
   const auto result = util::run_command(command);
   return PgseedRun{result.exit_code, result.stdout_text, result.stderr_text};

@@ -33,6 +33,14 @@ struct PgseedRun {
   std::string err;
 };
 
+// Where the local server of pgseed runs started by run_pgseed lives (one per test process; stopped
+// when the process exits).
+std::filesystem::path local_server_directory();
+
+// Where the local server of the pgseed runs below lives: one directory per test process, stopped
+// when the process exits.
+std::filesystem::path local_server_directory();
+
 // Runs the built pgseed binary. DATABASE_URL and PGSEED_* from the caller's environment are removed
 // unless `env` sets them.
 PgseedRun run_pgseed(std::vector<std::string> arguments,

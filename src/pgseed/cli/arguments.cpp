@@ -62,6 +62,13 @@ const std::vector<CommandSpec>& command_specs() {
         {"yes", 'y', nullptr, "do not ask for confirmation"},
         {"force", 0, nullptr, "terminate sessions connected to the target"},
         {"jobs", 'j', "N", "parallel pg_restore jobs (default: one per core)"}, quiet, help}},
+      {"up", "start the project's local PostgreSQL server, print its DATABASE_URL", nullptr,
+       "Starts the project's own persistent server (initdb on first use), on 127.0.0.1 and a port\n"
+       "stable for the project. migrate, seed and restore use it when no database is configured.\n"
+       "The data survives down/up and reboots. eval \"$(pgseed up)\" sets DATABASE_URL in a shell.",
+       {project_dir, quiet, help}},
+      {"down", "stop the project's local server (its data is kept)", nullptr,
+       "Stops the server that `pgseed up` started. Its data stays for the next up.", {project_dir, quiet, help}},
       {"verify", "check a dump against its metadata (no server needed)", "[DUMP]",
        "Checks that the dump exists, is not a Git LFS pointer, and matches its metadata's size and\n"
        "sha256. DUMP defaults to <dump-dir>/<env>-seeded-latest.dump.",

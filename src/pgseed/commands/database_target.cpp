@@ -1,15 +1,34 @@
 #include "pgseed/commands/database_target.h"
 
+#include "pgseed/core/project.h"
+
 namespace pgseed::commands {
 
-DatabaseTarget::DatabaseTarget(const Settings& settings, core::Reporter& reporter) : tools_(pg::PgTools::locate()) {
+DatabaseTarget::DatabaseTarget(const Settings& settings, core::Reporter& reporter, WhenUnconfigured when_unconfigured)
+    : tools_(pg::PgTools::locate()) {
   if (settings.database_url && !settings.database_url->empty()) {
     connection_ = pg::ConnInfo::parse(*settings.database_url);
+    reporter.info("acting on " + description());
     return;
   }
-  reporter.info("no database configured: starting an embedded PostgreSQL cluster");
-  cluster_ = std::make_unique<pg::EmbeddedCluster>(tools_);
-  connection_ = cluster_->connection();
+  if (when_unconfigured == WhenUnconfigured::throwaway_cluster) {
+    reporter.info("no database configured: starting a throwaway embedded PostgreSQL cluster");
+    cluster_ = std::make_unique<pg::EmbeddedCluster>(tools_);
+    connection_ = cluster_->connection();
+    return;
+  }
+  pg::LocalServer server(tools_, core::ProjectLayout::at(settings.project_directory).root);
+  const auto started = server.start();
+  local_server_ = true;
+  connection_ = server.connection();
+  reporter.info(std::string("acting on the project's local server") +
+                (started == pg::LocalServer::Started::already_running ? "" : " (started it)") + ": " + description());
+}
+
+std::string DatabaseTarget::description() const {
+  const std::string host = connection_.get("host").value_or("local socket");
+  const auto port = connection_.get("port");
+  return "database " + connection_.database() + " on " + host + (port ? ":" + *port : "");
 }
 
 }  // namespace pgseed::commands

@@ -13,7 +13,7 @@ int run_dump(const Settings& settings, core::Reporter& reporter, std::ostream& o
   options.compression = settings.compression;
   options.counts = count_overrides(settings);
   options.empty_database = settings.allow_empty ? core::EmptyDatabase::allow : core::EmptyDatabase::refuse;
-  DatabaseTarget target(settings, reporter);
+  DatabaseTarget target(settings, reporter, WhenUnconfigured::throwaway_cluster);
   const auto result = core::create_dump(target.connection(), target.tools(), options, reporter);
   // stdout carries just the path, so scripts can use it.
   out << result.dump_path.string() << "\n";

@@ -30,7 +30,7 @@ int run_restore(const Settings& settings, core::Reporter& reporter, std::ostream
     }
   }
 
-  DatabaseTarget target(settings, reporter);
+  DatabaseTarget target(settings, reporter, WhenUnconfigured::local_server);
   if (target.embedded()) {
     reporter.info("no database configured: restoring into a throwaway cluster only proves the dump restores");
   }

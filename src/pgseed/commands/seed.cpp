@@ -46,7 +46,7 @@ int run_seed(const Settings& settings, core::Reporter& reporter, std::ostream& o
     }
   }
 
-  DatabaseTarget target(settings, reporter);
+  DatabaseTarget target(settings, reporter, WhenUnconfigured::local_server);
   pg::Connection connection(target.connection());
   const auto outcome = core::seed_environment(connection, project, request, reporter);
   if (outcome.already_seeded) {
