@@ -74,3 +74,30 @@ TEST_CASE("invalid metadata names what is wrong", "[unit][metadata]") {
   CHECK_THROWS_AS(core::DumpMetadata::from_json("{ not json"), core::MetadataError);
   CHECK_THROWS_AS(core::DumpMetadata::from_json("[1,2]"), core::MetadataError);
 }
+
+TEST_CASE("snapshot metadata keeps its kind, database, note and table patterns", "[unit][metadata]") {
+  core::DumpMetadata snapshot;
+  snapshot.kind = core::ArchiveKind::snapshot;
+  snapshot.database = "appdb";
+  snapshot.note = "before the risky migration";
+  snapshot.table_patterns = {"public.users", "public.orders*"};
+  snapshot.excluded_table_patterns = {"public.audit"};
+  snapshot.file = "before.dump";
+  snapshot.checksum = std::string(64, 'a');
+  snapshot.timestamp = "2026-11-21T06:40:01Z";
+  const auto back = core::DumpMetadata::from_json(snapshot.to_json());
+  CHECK(back.kind == core::ArchiveKind::snapshot);
+  CHECK(back.database == "appdb");
+  CHECK(back.note == "before the risky migration");
+  CHECK(back.table_patterns == snapshot.table_patterns);
+  CHECK(back.excluded_table_patterns == snapshot.excluded_table_patterns);
+  CHECK(back.partial());
+  // Files written before kinds existed are dumps.
+  core::DumpMetadata dump;
+  dump.checksum = std::string(64, 'b');
+  auto document = nlohmann::json::parse(dump.to_json());
+  document.erase("kind");
+  CHECK(core::DumpMetadata::from_json(document.dump()).kind == core::ArchiveKind::dump);
+  document["kind"] = "tarball";
+  CHECK_THROWS_AS(core::DumpMetadata::from_json(document.dump()), core::MetadataError);
+}

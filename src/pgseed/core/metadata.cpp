@@ -33,6 +33,12 @@ std::string DumpMetadata::to_json() const {
         {"pgDumpMajor", pg_dump_major}}},
       {"tool", {{"name", tool_name}, {"version", tool_version}}},
   };
+  document["kind"] = core::to_string(kind);
+  if (kind == ArchiveKind::snapshot) {
+    document["database"] = database;
+    document["note"] = note;
+    document["tables"] = {{"include", table_patterns}, {"exclude", excluded_table_patterns}};
+  }
   // One key per line: the init script reads this with grep and sed, as the image has no jq.
   return document.dump(2) + "\n";
 }
@@ -80,7 +86,29 @@ DumpMetadata DumpMetadata::from_json(const std::string& text) {
     throw MetadataError("formatVersion " + std::to_string(metadata.format_version) +
                         " is not supported by this pgseed (it reads 1 to " + std::to_string(current_format_version) + ")");
   }
+  if (document.contains("kind")) {
+    const std::string kind = string_field(document, "kind");
+    if (kind == "dump") metadata.kind = ArchiveKind::dump;
+    else if (kind == "snapshot") metadata.kind = ArchiveKind::snapshot;
+    else throw MetadataError("field kind must be \"dump\" or \"snapshot\", not \"" + kind + "\"");
+  }
   metadata.environment = string_field(document, "environment");
+  if (metadata.kind == ArchiveKind::snapshot) {
+    metadata.database = string_field(document, "database");
+    if (document.contains("note") && document["note"].is_string()) metadata.note = document["note"].get<std::string>();
+    if (document.contains("tables") && document["tables"].is_object()) {
+      for (const auto& [key, target] : {std::pair<const char*, std::vector<std::string>*>{"include", &metadata.table_patterns},
+                                        {"exclude", &metadata.excluded_table_patterns}}) {
+        if (!document["tables"].contains(key)) continue;
+        const json& list = document["tables"][key];
+        if (!list.is_array()) throw MetadataError(std::string("field tables.") + key + " must be an array");
+        for (const auto& pattern : list) {
+          if (!pattern.is_string()) throw MetadataError(std::string("field tables.") + key + " must hold strings");
+          target->push_back(pattern.get<std::string>());
+        }
+      }
+    }
+  }
   metadata.version = string_field(document, "version");
   if (document.contains("dirty") && document["dirty"].is_boolean()) metadata.dirty = document["dirty"].get<bool>();
   metadata.timestamp = string_field(document, "timestamp");
@@ -133,6 +161,8 @@ DumpMetadata DumpMetadata::from_json(const std::string& text) {
   }
   return metadata;
 }
+
+const char* to_string(ArchiveKind kind) { return kind == ArchiveKind::snapshot ? "snapshot" : "dump"; }
 
 DumpMetadata read_metadata(const std::filesystem::path& path) { return DumpMetadata::from_json(util::read_file(path)); }
 

@@ -13,11 +13,20 @@ namespace pgseed::core {
 // "public.\"Order\"") so that `select count(*) from <key>` works as written.
 using RecordCounts = std::map<std::string, std::int64_t>;
 
+// What an archive is: a seeded dump that generate-dump wrote for an environment, or a snapshot of a
+// database as it was (`pgseed snapshot`). Both have the same format and the same checks.
+enum class ArchiveKind { dump, snapshot };
+
 struct DumpMetadata {
   static constexpr int current_format_version = 1;
 
   int format_version = current_format_version;
-  std::string environment;
+  ArchiveKind kind = ArchiveKind::dump;  // "kind"; absent in older files means dump
+  std::string environment;           // dumps: the environment; snapshots: empty
+  std::string database;              // snapshots: the database it was taken from
+  std::string note;                  // snapshots: -m TEXT
+  std::vector<std::string> table_patterns;          // snapshots: --table patterns; empty = all tables
+  std::vector<std::string> excluded_table_patterns; // snapshots: --exclude-table patterns
   std::string version = "unknown";  // full git commit
   bool dirty = false;
   std::string timestamp;            // ISO 8601 UTC
@@ -37,10 +46,15 @@ struct DumpMetadata {
   std::string tool_name = "pgseed";
   std::string tool_version;
 
+  // A partial snapshot holds only some tables; restoring it replaces only their data.
+  bool partial() const { return !table_patterns.empty() || !excluded_table_patterns.empty(); }
+
   std::string to_json() const;
   // Throws MetadataError naming the first field that is missing or of the wrong kind.
   static DumpMetadata from_json(const std::string& text);
 };
+
+const char* to_string(ArchiveKind kind);
 
 class MetadataError : public std::runtime_error {
 public:
