@@ -3,6 +3,7 @@
 #include "pgseed/core/inventory.h"
 #include "pgseed/core/locks.h"
 #include "pgseed/core/names.h"
+#include "pgseed/core/server_admin.h"
 #include "pgseed/core/toast_compression.h"
 #include "pgseed/error.h"
 #include "pgseed/pg/database.h"
@@ -24,29 +25,6 @@ namespace {
 // SQLSTATE 55006: object_in_use ("database is being accessed by other users").
 constexpr const char* object_in_use = "55006";
 
-// Scratch and previous databases: <database>_pgseed_<role>_<8 random hex digits>. (A marker set
-// after CREATE DATABASE would not do: a run killed during CREATE leaves the database without it,
-// because the server finishes the statement before it notices its client is gone.)
-constexpr const char* helper_pattern = "_pgseed_(restore|previous)_[0-9a-f]{8}$";
-
-pg::ConnInfo maintenance_connection(const pg::ConnInfo& target) {
-  // Never the target itself: a database cannot be renamed or dropped while we are connected to it.
-  return target.with("dbname", target.database() == "postgres" ? "template1" : "postgres");
-}
-
-// Errors about reaching the server name the user's database, not the maintenance database.
-std::unique_ptr<pg::Connection> connect_for(const pg::ConnInfo& target) {
-  const pg::ConnInfo maintenance = maintenance_connection(target);
-  try {
-    return std::make_unique<pg::Connection>(maintenance);
-  } catch (const Error& e) {
-    throw Error(e.code(),
-                "cannot reach the server of database " + target.database() + " (through its maintenance database " +
-                    maintenance.database() + "): " + e.what(),
-                e.hint());
-  }
-}
-
 // <database>_pgseed_<role>_<8 hex>, at most 63 bytes, cut on a character boundary. The random part
 // makes the name unique on any server: a PID repeats across containers and CI runners.
 std::string helper_name(const std::string& database, const std::string& role) {
@@ -67,12 +45,6 @@ int count_sessions(pg::Connection& admin, const std::string& database) {
 
 void terminate_sessions(pg::Connection& admin, const std::string& database) {
   admin.execute("SELECT pg_terminate_backend(pid) " + other_clients_of(admin, database));
-}
-
-// DROP DATABASE, terminating stray sessions where the server can (WITH (FORCE) is PostgreSQL 13+).
-void drop_database(pg::Connection& admin, const std::string& name) {
-  const std::string force = admin.server_version_num() >= 130000 ? " WITH (FORCE)" : "";
-  admin.execute("DROP DATABASE IF EXISTS " + admin.quote_identifier(name) + force);
 }
 
 Error sessions_error(const std::string& database, int sessions) {
@@ -120,26 +92,6 @@ private:
   SessionLock lock_;
   bool ours_ = false;
 };
-
-// Scratch and previous databases that a killed run left behind: pgseed's name pattern, and an owner
-// lock that nobody holds. Dropped with FORCE, which also ends an orphaned
-// pg_restore still writing into one.
-void remove_abandoned_helpers(pg::Connection& admin, Reporter& reporter) {
-  const auto rows = admin.query("SELECT datname FROM pg_database WHERE datname ~ " + admin.quote_literal(helper_pattern));
-  for (const auto& row : rows) {
-    const std::string name = row[0].value_or("");
-    if (name.empty() || SessionLock::held_anywhere(admin, LockScope::owner, name)) continue;
-    // Taking the lock ourselves keeps a second cleaner from racing this one.
-    if (!SessionLock::try_take(admin, LockScope::owner, name)) continue;
-    try {
-      drop_database(admin, name);
-      reporter.info("removed " + name + ", left behind by a pgseed run that is gone");
-    } catch (const Error& e) {
-      reporter.warning("cannot remove " + name + ", left behind by a pgseed run that is gone: " + e.what());
-    }
-    SessionLock::release(admin, LockScope::owner, name);
-  }
-}
 
 // A dump that this server or this pg_restore cannot read is refused before anything is created.
 void check_readable(pg::Connection& admin, const pg::PgTools& tools, const VerifyResult& verified,
@@ -231,7 +183,7 @@ void compare_counts(const RecordCounts& expected, const RecordCounts& actual) {
 
 void check_connected_sessions(const pg::ConnInfo& target, ConnectedSessions policy) {
   if (policy == ConnectedSessions::terminate) return;
-  const auto admin = connect_for(target);
+  const auto admin = connect_maintenance(target);
   if (const int sessions = count_sessions(*admin, target.database()); sessions > 0) {
     throw sessions_error(target.database(), sessions);
   }
@@ -242,7 +194,7 @@ RestoreResult restore_dump(const pg::ConnInfo& target, const pg::PgTools& tools,
   if (!verified.ok() || !verified.metadata) throw Error(ExitCode::failure, "internal: restore of an unverified dump");
   const std::string database = target.database();
   check_database_name(database);
-  const auto admin_connection = connect_for(target);
+  const auto admin_connection = connect_maintenance(target);
   pg::Connection& admin = *admin_connection;
   const auto started = std::chrono::steady_clock::now();
 
