@@ -1,22 +1,17 @@
 #include "pgseed/core/dump.h"
 
+#include "pgseed/core/archive.h"
 #include "pgseed/core/dump_files.h"
-#include "pgseed/core/inventory.h"
 #include "pgseed/core/migrations.h"
 #include "pgseed/core/names.h"
 #include "pgseed/core/seed.h"
 #include "pgseed/error.h"
 #include "pgseed/pg/database.h"
-#include "pgseed/util/atomic_file.h"
 #include "pgseed/util/file_lock.h"
 #include "pgseed/util/fs.h"
-#include "pgseed/util/human.h"
-#include "pgseed/util/sha256.h"
 #include "pgseed/util/time.h"
 #include "pgseed/util/unique_name.h"
 
-#include <chrono>
-#include <numeric>
 
 namespace pgseed::core {
 namespace fs = std::filesystem;
@@ -29,41 +24,6 @@ void check_options(const DumpOptions& options) {
     throw Error(ExitCode::usage, "compression level " + std::to_string(options.compression) + " is out of range 0..9");
   }
 }
-
-// A REPEATABLE READ transaction whose snapshot is exported, kept open while it lives.
-//
-// The row counts in the metadata and the data pg_dump writes must come from one snapshot: an app
-// writing during the dump would otherwise give a dump that never restores with matching counts.
-// pg_dump --snapshot reads exactly what this transaction sees, as long as it stays open.
-class ExportedSnapshot {
-public:
-  explicit ExportedSnapshot(pg::Connection& connection) : connection_(connection) {
-    connection_.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-    open_ = true;
-    id_ = connection_.query_value("SELECT pg_export_snapshot()");
-  }
-  ~ExportedSnapshot() {
-    if (!open_) return;
-    try {
-      connection_.execute("ROLLBACK");
-    } catch (...) {
-      // The transaction ends with the session anyway.
-    }
-  }
-  ExportedSnapshot(const ExportedSnapshot&) = delete;
-  ExportedSnapshot& operator=(const ExportedSnapshot&) = delete;
-
-  const std::string& id() const noexcept { return id_; }
-  void finish() {
-    open_ = false;
-    connection_.execute("COMMIT");
-  }
-
-private:
-  pg::Connection& connection_;
-  std::string id_;
-  bool open_ = false;
-};
 
 // The metadata timestamp of the dump a latest link points to; empty when there is none or it is
 // unreadable (then the link is repaired, whatever it pointed to).
@@ -98,7 +58,6 @@ void move_latest_links(const DumpOptions& options, const fs::path& dump_path, co
   util::replace_symlink_atomically(dump_path.filename(), latest_dump);
 }
 
-std::string first_word(const std::string& text) { return text.substr(0, text.find(' ')); }
 
 }  // namespace
 
@@ -125,90 +84,26 @@ DumpResult create_dump(const pg::ConnInfo& target, const pg::PgTools& tools, con
 DumpResult write_dump(const pg::ConnInfo& target, const pg::PgTools& tools, const DumpOptions& options,
                       Reporter& reporter) {
   check_options(options);
-  const auto started = std::chrono::steady_clock::now();
-  pg::Connection connection(target);
-  ExportedSnapshot snapshot(connection);
-  DumpMetadata metadata;
-  metadata.record_counts = count_records(connection);
-  const auto migrations = read_applied_migrations(connection);
-  metadata.migrations = migrations.applied_all;
-  metadata.migrations_fingerprint = migrations.fingerprint;
-  metadata.server_version = first_word(connection.query_value("SHOW server_version"));
-  metadata.server_version_num = connection.server_version_num();
-  const std::int64_t total_rows = std::accumulate(
-      metadata.record_counts.begin(), metadata.record_counts.end(), std::int64_t{0},
-      [](std::int64_t sum, const auto& entry) { return sum + entry.second; });
-  if (total_rows == 0 && options.empty_database == EmptyDatabase::refuse) {
-    throw Error(ExitCode::refused, "database " + target.database() + " has no rows in any table; refusing to dump it",
-                "seed it first, or pass --allow-empty to dump the schema alone");
-  }
-
-  const SourceVersion source = read_source_version(options.project);
-  if (!source.in_git) {
-    reporter.warning("project " + options.project.root.string() + " is not in a git repository; version is 'unknown'");
-  } else if (source.dirty) {
-    reporter.warning("migrations/ or seeds/ have uncommitted changes; the metadata records dirty: true");
-  }
-
-  fs::create_directories(options.project.dump_directory);
+  ArchiveRequest request;
+  request.project = options.project;
+  request.directory = options.project.dump_directory;
+  request.metadata.kind = ArchiveKind::dump;
+  request.metadata.environment = options.environment;
+  request.compression = options.compression;
+  request.empty_database = options.empty_database;
   // A random token of this run makes the names unique; the files are still created with
   // no-overwrite semantics, so even an impossible collision fails instead of replacing a file.
-  const auto now = std::chrono::system_clock::now();
-  const std::string stem = versioned_dump_stem(options.environment, source.short_commit(), now, util::random_hex(3));
-  const fs::path dump_path = options.project.dump_directory / (stem + dump_extension);
-  const fs::path metadata_path = metadata_path_for(dump_path);
-
-  const auto pg_dump_version = tools.version("pg_dump");
-  util::AtomicFile dump_file(dump_path);
-  reporter.info("dumping " + target.database() + " to " + dump_path.filename().string());
-  // pgseed_provenance says which dump one database was restored from (the init script writes it). It
-  // describes that database, not the data, and a dump carrying it would collide with the table the
-  // next restore writes.
-  tools.run_client("pg_dump", target,
-                   {"--format=custom", "--compress=" + std::to_string(options.compression), "--snapshot=" + snapshot.id(),
-                    "--exclude-table=public.pgseed_provenance", "--file=" + dump_file.temporary_path().string()},
-                   [&] {
-                     std::error_code ignored;
-                     const auto written = fs::file_size(dump_file.temporary_path(), ignored);
-                     if (!ignored) reporter.progress("dumping " + target.database(), written, 0, ProgressUnit::bytes);
-                   });
-  reporter.progress_done();
-  snapshot.finish();
-  const auto digest = util::sha256_file(dump_file.temporary_path());
-
-  metadata.environment = options.environment;
-  metadata.version = source.commit;
-  metadata.dirty = source.dirty;
-  metadata.timestamp = util::iso8601_utc(now);
-  metadata.file = dump_path.filename().string();
-  metadata.size_bytes = digest.size;
-  metadata.compression = options.compression;
-  metadata.checksum = digest.sha256;
-  metadata.pg_dump_version = pg_dump_version.text;
-  metadata.pg_dump_major = pg_dump_version.major;
-  metadata.tool_version = PGSEED_VERSION;
-
-  // The metadata lands first, so a dump is never without it; neither file may replace another's.
-  // If the dump cannot be committed, only the metadata this run just created is removed.
-  util::AtomicFile metadata_file(metadata_path);
-  metadata_file.write(metadata.to_json());
-  metadata_file.commit(util::AtomicFile::Overwrite::refuse);
-  try {
-    dump_file.commit(util::AtomicFile::Overwrite::refuse);
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(metadata_path, ignored);
-    throw;
-  }
+  request.file_name = [&](const SourceVersion& source, util::SystemTime now) {
+    return versioned_dump_stem(options.environment, source.short_commit(), now, util::random_hex(3)) + dump_extension;
+  };
+  ArchiveResult archive = write_archive(target, tools, request, reporter);
   // Both files are complete and durable: now, and only now, the latest links move.
-  move_latest_links(options, dump_path, metadata_path, metadata.timestamp);
-  reporter.info("wrote " + dump_path.string() + " (" + util::format_mebibytes(digest.size) + ", " + std::to_string(total_rows) +
-                " rows, " + util::format_seconds(util::seconds_since(started)) + ")");
+  move_latest_links(options, archive.dump_path, archive.metadata_path, archive.metadata.timestamp);
 
   DumpResult result;
-  result.dump_path = dump_path;
-  result.metadata_path = metadata_path;
-  result.metadata = std::move(metadata);
+  result.dump_path = archive.dump_path;
+  result.metadata_path = archive.metadata_path;
+  result.metadata = std::move(archive.metadata);
   return result;
 }
 

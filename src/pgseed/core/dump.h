@@ -1,6 +1,7 @@
 // `pgseed dump`: migrate, seed, then pg_dump into a versioned file with metadata and latest links.
 #pragma once
 
+#include "pgseed/core/archive.h"
 #include "pgseed/core/metadata.h"
 #include "pgseed/core/project.h"
 #include "pgseed/core/reporter.h"
@@ -12,8 +13,6 @@
 #include <string>
 
 namespace pgseed::core {
-
-enum class EmptyDatabase { refuse, allow };
 
 struct DumpOptions {
   ProjectLayout project;

@@ -1,0 +1,174 @@
+#include "pgseed/core/archive.h"
+
+#include "pgseed/core/dump_files.h"
+#include "pgseed/core/inventory.h"
+#include "pgseed/core/migrations.h"
+#include "pgseed/error.h"
+#include "pgseed/util/fs.h"
+#include "pgseed/util/human.h"
+#include "pgseed/util/sha256.h"
+
+#include <chrono>
+#include <numeric>
+#include <set>
+#include <sstream>
+
+namespace pgseed::core {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string first_word(const std::string& text) { return text.substr(0, text.find(' ')); }
+
+// A REPEATABLE READ transaction whose snapshot is exported, kept open while it lives.
+//
+// The row counts in the metadata and the data pg_dump writes must come from one snapshot: an app
+// writing during the dump would otherwise give a dump that never restores with matching counts.
+// pg_dump --snapshot reads exactly what this transaction sees, as long as it stays open.
+class ExportedSnapshot {
+public:
+  explicit ExportedSnapshot(pg::Connection& connection) : connection_(connection) {
+    connection_.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    open_ = true;
+    id_ = connection_.query_value("SELECT pg_export_snapshot()");
+  }
+  ~ExportedSnapshot() {
+    if (!open_) return;
+    try {
+      connection_.execute("ROLLBACK");
+    } catch (...) {
+      // The transaction ends with the session anyway.
+    }
+  }
+  ExportedSnapshot(const ExportedSnapshot&) = delete;
+  ExportedSnapshot& operator=(const ExportedSnapshot&) = delete;
+
+  const std::string& id() const noexcept { return id_; }
+  void finish() {
+    open_ = false;
+    connection_.execute("COMMIT");
+  }
+
+private:
+  pg::Connection& connection_;
+  std::string id_;
+  bool open_ = false;
+};
+
+// The tables whose data an archive holds, as OIDs: the TABLE DATA entries of `pg_restore --list`
+// ("3345; 0 16392 TABLE DATA public c postgres": the third field is the table's OID). Names are not
+// parsed from the listing, because they are not quoted there.
+std::set<std::string> table_oids_in(const pg::PgTools& tools, const fs::path& archive) {
+  util::Command list;
+  list.argv = {tools.program("pg_restore").string(), "--list", archive.string()};
+  const auto result = util::run_command(list);
+  if (!result.ok()) throw Error(ExitCode::failure, "pg_restore --list of " + archive.string() + " failed: " + result.last_error_line());
+  std::set<std::string> oids;
+  std::istringstream lines(result.stdout_text);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string id, zero, oid, kind, data;
+    if (words >> id >> zero >> oid >> kind >> data && kind == "TABLE" && data == "DATA") oids.insert(oid);
+  }
+  return oids;
+}
+
+}  // namespace
+
+ArchiveResult write_archive(const pg::ConnInfo& target, const pg::PgTools& tools, const ArchiveRequest& request,
+                            Reporter& reporter) {
+  const auto started = std::chrono::steady_clock::now();
+  pg::Connection connection(target);
+  ExportedSnapshot snapshot(connection);
+  DumpMetadata metadata = request.metadata;
+  metadata.record_counts = count_records(connection);
+  const auto migrations = read_applied_migrations(connection);
+  metadata.migrations = migrations.applied_all;
+  metadata.migrations_fingerprint = migrations.fingerprint;
+  metadata.server_version = first_word(connection.query_value("SHOW server_version"));
+  metadata.server_version_num = connection.server_version_num();
+  auto total_rows = [&] {
+    return std::accumulate(metadata.record_counts.begin(), metadata.record_counts.end(), std::int64_t{0},
+                           [](std::int64_t sum, const auto& entry) { return sum + entry.second; });
+  };
+  if (total_rows() == 0 && request.empty_database == EmptyDatabase::refuse) {
+    throw Error(ExitCode::refused, "database " + target.database() + " has no rows in any table; refusing to dump it",
+                "seed it first, or pass --allow-empty to dump the schema alone");
+  }
+
+  const SourceVersion source = read_source_version(request.project);
+  if (!source.in_git) {
+    reporter.warning("project " + request.project.root.string() + " is not in a git repository; version is 'unknown'");
+  } else if (source.dirty) {
+    reporter.warning("migrations/ or seeds/ have uncommitted changes; the metadata records dirty: true");
+  }
+
+  fs::create_directories(request.directory);
+  const auto now = std::chrono::system_clock::now();
+  const fs::path dump_path = request.directory / request.file_name(source, now);
+  const fs::path metadata_path = metadata_path_for(dump_path);
+
+  const auto pg_dump_version = tools.version("pg_dump");
+  util::AtomicFile dump_file(dump_path);
+  reporter.info("dumping " + target.database() + " to " + dump_path.filename().string());
+  // pgseed_provenance says which dump one database was restored from (the init script writes it). It
+  // describes that database, not the data, and a dump carrying it would collide with the table the
+  // next restore writes.
+  std::vector<std::string> arguments = {"--format=custom", "--compress=" + std::to_string(request.compression),
+                                        "--snapshot=" + snapshot.id(), "--exclude-table=public.pgseed_provenance",
+                                        "--file=" + dump_file.temporary_path().string()};
+  for (const auto& pattern : metadata.table_patterns) arguments.push_back("--table=" + pattern);
+  for (const auto& pattern : metadata.excluded_table_patterns) arguments.push_back("--exclude-table=" + pattern);
+  if (!metadata.table_patterns.empty()) arguments.push_back("--strict-names");  // a pattern that matches nothing is an error
+  tools.run_client("pg_dump", target, arguments, [&] {
+    std::error_code ignored;
+    const auto written = fs::file_size(dump_file.temporary_path(), ignored);
+    if (!ignored) reporter.progress("dumping " + target.database(), written, 0, ProgressUnit::bytes);
+  });
+  reporter.progress_done();
+  if (metadata.partial()) {
+    // Only the tables the archive holds are counted, so that its restore can check them all.
+    const auto oids = table_oids_in(tools, dump_file.temporary_path());
+    RecordCounts kept;
+    for (const auto& row : connection.query("SELECT oid::text, format('%I.%I', relnamespace::regnamespace, relname) FROM pg_class "
+                                            "WHERE relkind IN ('r', 'p')")) {
+      const auto found = metadata.record_counts.find(row[1].value_or(""));
+      if (oids.count(row[0].value_or("")) != 0 && found != metadata.record_counts.end()) kept.insert(*found);
+    }
+    metadata.record_counts = std::move(kept);
+  }
+  snapshot.finish();
+  const auto digest = util::sha256_file(dump_file.temporary_path());
+
+  metadata.version = source.commit;
+  metadata.dirty = source.dirty;
+  metadata.timestamp = util::iso8601_utc(now);
+  metadata.file = dump_path.filename().string();
+  metadata.size_bytes = digest.size;
+  metadata.compression = request.compression;
+  metadata.checksum = digest.sha256;
+  metadata.pg_dump_version = pg_dump_version.text;
+  metadata.pg_dump_major = pg_dump_version.major;
+  metadata.tool_version = PGSEED_VERSION;
+
+  // The metadata lands first, so a dump is never without it. Unless replacing is asked for, neither
+  // file may replace another's, and if the dump cannot be committed only the metadata this run just
+  // created is removed.
+  util::AtomicFile metadata_file(metadata_path);
+  metadata_file.write(metadata.to_json());
+  metadata_file.commit(request.overwrite);
+  try {
+    dump_file.commit(request.overwrite);
+  } catch (...) {
+    if (request.overwrite == util::AtomicFile::Overwrite::refuse) {
+      std::error_code ignored;
+      fs::remove(metadata_path, ignored);
+    }
+    throw;
+  }
+  reporter.info("wrote " + dump_path.string() + " (" + util::format_mebibytes(digest.size) + ", " +
+                std::to_string(total_rows()) + " rows, " + util::format_seconds(util::seconds_since(started)) + ")");
+  return ArchiveResult{dump_path, metadata_path, std::move(metadata)};
+}
+
+}  // namespace pgseed::core
