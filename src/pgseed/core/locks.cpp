@@ -1,5 +1,6 @@
 #include "pgseed/core/locks.h"
 
+#include "pgseed/error.h"
 #include "pgseed/util/interrupt.h"
 
 #include <chrono>
@@ -51,11 +52,16 @@ void SessionLock::release(pg::Connection& connection, LockScope scope, const std
 }
 
 SessionLock::SessionLock(pg::Connection& connection, LockScope scope, const std::string& name, Reporter& reporter,
-                         const std::string& waiting_for)
+                         const std::string& waiting_for, LockWait wait)
     : connection_(connection), scope_(scope), name_(name) {
   // Polling rather than a blocking pg_advisory_lock(): Ctrl-C must be able to end the wait.
   bool said = false;
   while (!try_take(connection, scope, name)) {
+    if (wait == LockWait::fail) {
+      const std::string holder = holder_of(connection, scope, name);
+      throw Error(ExitCode::refused, "busy: " + waiting_for + (holder.empty() ? "" : " (" + holder + ")"),
+                  "run again when it is done, or without --no-wait to wait for it");
+    }
     if (!said) {
       const std::string holder = holder_of(connection, scope, name);
       reporter.info("waiting for " + waiting_for + (holder.empty() ? "" : " (" + holder + ")"));

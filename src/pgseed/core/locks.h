@@ -27,14 +27,17 @@ enum class LockScope : std::int32_t {
   seed = 0x70677364,
 };
 
+enum class LockWait { wait, fail };
+
 // A session advisory lock held until destruction (or until the connection closes).
 class SessionLock {
 public:
   // Waits until the lock is free. While it waits it says once, through `reporter`, what it waits
   // for (`waiting_for`, e.g. "another pgseed restore of appdb") and which backend holds it, and it
   // notices Ctrl-C.
+  // With LockWait::fail it throws Error(refused) at once instead of waiting (--no-wait).
   SessionLock(pg::Connection& connection, LockScope scope, const std::string& name, Reporter& reporter,
-              const std::string& waiting_for);
+              const std::string& waiting_for, LockWait wait = LockWait::wait);
   ~SessionLock();
   SessionLock(const SessionLock&) = delete;
   SessionLock& operator=(const SessionLock&) = delete;

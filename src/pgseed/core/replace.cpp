@@ -1,0 +1,160 @@
+#include "pgseed/core/replace.h"
+
+#include "pgseed/core/names.h"
+#include "pgseed/core/server_admin.h"
+#include "pgseed/util/unique_name.h"
+
+#include <chrono>
+#include <thread>
+
+namespace pgseed::core {
+namespace {
+
+// SQLSTATE 55006: object_in_use ("database is being accessed by other users").
+constexpr const char* object_in_use = "55006";
+
+// Client sessions only: autovacuum workers show up in pg_stat_activity too (typically right after a
+// big restore), and PostgreSQL makes them leave by itself when the database is renamed or dropped.
+std::string other_clients_of(pg::Connection& admin, const std::string& database) {
+  return "FROM pg_stat_activity WHERE datname = " + admin.quote_literal(database) +
+         " AND pid <> pg_backend_pid() AND backend_type = 'client backend'";
+}
+
+int count_sessions(pg::Connection& admin, const std::string& database) {
+  return std::stoi(admin.query_value("SELECT count(*) " + other_clients_of(admin, database)));
+}
+
+void terminate_sessions(pg::Connection& admin, const std::string& database) {
+  admin.execute("SELECT pg_terminate_backend(pid) " + other_clients_of(admin, database));
+}
+
+}  // namespace
+
+std::string helper_name(const std::string& database, const std::string& role) {
+  const std::string suffix = "_pgseed_" + role + "_" + util::random_hex(4);
+  return utf8_prefix(database, max_identifier_bytes - suffix.size()) + suffix;
+}
+
+HelperDatabase::HelperDatabase(pg::Connection& admin, std::string name, Reporter& reporter)
+    : admin_(admin), name_(std::move(name)), lock_(admin, LockScope::owner, name_, reporter, "the owner lock of " + name_) {}
+
+HelperDatabase::~HelperDatabase() {
+  if (!ours_) return;
+  try {
+    drop_database(admin_, name_);
+  } catch (...) {
+    // Best effort on the way out; the next run removes it once this run's lock is gone.
+  }
+}
+
+void HelperDatabase::create(const std::string& options) {
+  admin_.execute("CREATE DATABASE " + admin_.quote_identifier(name_) + options);
+  ours_ = true;
+}
+
+void HelperDatabase::drop() {
+  drop_database(admin_, name_);
+  ours_ = false;
+}
+
+Error sessions_error(const std::string& database, int sessions) {
+  return Error(ExitCode::refused,
+               "database " + database + " has " + std::to_string(sessions) + " other connected session" +
+                   (sessions == 1 ? "" : "s") + "; refusing to replace it",
+               "close them (stop your app), or pass --force to terminate them");
+}
+
+TargetState inspect_target(pg::Connection& admin, const std::string& database, ConnectedSessions sessions) {
+  TargetState state;
+  const auto settings = admin.query("SELECT pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database WHERE datname = " +
+                                    admin.quote_literal(database));
+  state.exists = !settings.empty();
+  if (!state.exists) return state;
+  if (sessions == ConnectedSessions::refuse) {
+    if (const int count = count_sessions(admin, database); count > 0) throw sessions_error(database, count);
+  }
+  // Keep the target's encoding and locale: the swap should change the data, nothing else.
+  state.create_options = " ENCODING " + admin.quote_literal(settings[0][0].value_or("UTF8")) + " LC_COLLATE " +
+                         admin.quote_literal(settings[0][1].value_or("C")) + " LC_CTYPE " +
+                         admin.quote_literal(settings[0][2].value_or("C"));
+  return state;
+}
+
+std::string swap_in(pg::Connection& admin, HelperDatabase& scratch, const std::string& database, bool target_exists,
+                    ConnectedSessions sessions, Reporter& reporter) {
+  // The previous copy's owner lock is taken before the rename gives it its name.
+  HelperDatabase previous(admin, helper_name(database, "previous"), reporter);
+  for (int attempt = 0;; ++attempt) {
+    if (target_exists) {
+      if (sessions == ConnectedSessions::terminate) terminate_sessions(admin, database);
+      else if (const int count = count_sessions(admin, database); count > 0) throw sessions_error(database, count);
+    }
+    try {
+      pg::Transaction swap(admin);
+      if (target_exists) {
+        swap.execute("ALTER DATABASE " + admin.quote_identifier(database) + " RENAME TO " + admin.quote_identifier(previous.name()));
+      }
+      swap.execute("ALTER DATABASE " + admin.quote_identifier(scratch.name()) + " RENAME TO " + admin.quote_identifier(database));
+      swap.commit();
+      break;
+    } catch (const pg::SqlError& e) {
+      // A client connected between our check and the rename. With --force, terminate and retry.
+      if (e.sqlstate() == object_in_use && sessions == ConnectedSessions::terminate && attempt < 5) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        continue;
+      }
+      if (e.sqlstate() == object_in_use) throw sessions_error(database, 1);
+      throw;
+    }
+  }
+  scratch.hand_over();
+  reporter.info("swapped " + scratch.name() + " in as " + database);
+  if (!target_exists) return {};
+  previous.now_ours();
+  try {
+    previous.drop();
+    reporter.info("dropped the previous copy of " + database);
+    return {};
+  } catch (const Error& e) {
+    previous.hand_over();
+    reporter.warning("the previous copy of " + database + " is kept as " + previous.name() + ": " + e.what());
+    return previous.name();
+  }
+}
+
+Provenance provenance_of(const DumpMetadata& metadata, const std::string& restored_by) {
+  Provenance provenance;
+  provenance.file = metadata.file;
+  provenance.checksum = metadata.checksum;
+  provenance.git_version = metadata.version;
+  provenance.environment = metadata.kind == ArchiveKind::snapshot ? metadata.database : metadata.environment;
+  provenance.dumped_at = metadata.timestamp;
+  provenance.restored_by = restored_by;
+  provenance.kind = to_string(metadata.kind);
+  return provenance;
+}
+
+void write_provenance(const pg::ConnInfo& database, const Provenance& provenance) {
+  pg::Connection connection(database);
+  pg::Transaction transaction(connection);
+  transaction.execute("SET LOCAL client_min_messages = warning; DROP TABLE IF EXISTS public.pgseed_provenance");
+  transaction.execute(R"sql(CREATE TABLE public.pgseed_provenance (
+  dump_file   text NOT NULL,
+  checksum    text NOT NULL,
+  git_version text NOT NULL,
+  environment text NOT NULL,
+  dumped_at   timestamptz,
+  restored_at timestamptz NOT NULL DEFAULT now(),
+  restored_by text NOT NULL DEFAULT 'pgseed-init',
+  kind        text NOT NULL DEFAULT 'dump'
+))sql");
+  auto literal = [&](const std::string& text) { return connection.quote_literal(text); };
+  transaction.execute("INSERT INTO public.pgseed_provenance (dump_file, checksum, git_version, environment, dumped_at, "
+                      "restored_by, kind) VALUES (" + literal(provenance.file) + ", " + literal(provenance.checksum) + ", " +
+                      literal(provenance.git_version) + ", " + literal(provenance.environment) + ", " +
+                      (provenance.dumped_at.empty() ? std::string("NULL") : literal(provenance.dumped_at) + "::timestamptz") +
+                      ", " + literal(provenance.restored_by) + ", " + literal(provenance.kind) + ")");
+  transaction.commit();
+}
+
+}  // namespace pgseed::core
