@@ -5,10 +5,24 @@
 #include "pgseed/error.h"
 #include "pgseed/util/interrupt.h"
 
+#include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <system_error>
 
 namespace {
+
+int run_command(const pgseed::cli::Invocation& invocation, pgseed::core::Reporter& reporter) {
+  using namespace pgseed;
+  const auto& settings = invocation.settings;
+  const std::string& command = invocation.command;
+  if (command == "migrate") return commands::run_migrate(settings, reporter, std::cout);
+  if (command == "seed") return commands::run_seed(settings, reporter, std::cout);
+  if (command == "dump") return commands::run_dump(settings, reporter, std::cout);
+  if (command == "restore") return commands::run_restore(settings, reporter, std::cout);
+  if (command == "verify") return commands::run_verify(settings, reporter, std::cout);
+  throw Error(ExitCode::failure, "internal: command '" + command + "' has no implementation");
+}
 
 int dispatch(const pgseed::cli::Invocation& invocation) {
   using namespace pgseed;
@@ -21,19 +35,17 @@ int dispatch(const pgseed::cli::Invocation& invocation) {
     return 0;
   }
   cli::ConsoleReporter reporter(invocation.quiet);
-  const auto& settings = invocation.settings;
-  const std::string& command = invocation.command;
-  if (command == "migrate") return commands::run_migrate(settings, reporter, std::cout);
-  if (command == "seed") return commands::run_seed(settings, reporter, std::cout);
-  if (command == "dump") return commands::run_dump(settings, reporter, std::cout);
-  if (command == "restore") return commands::run_restore(settings, reporter, std::cout);
-  if (command == "verify") return commands::run_verify(settings, reporter, std::cout);
-  throw Error(ExitCode::failure, "internal: command '" + command + "' has no implementation");
+  const auto started = std::chrono::steady_clock::now();
+  const int code = run_command(invocation, reporter);
+  // Long commands end with how long they took; a failure's last line stays the error.
+  reporter.info(invocation.command + " finished in " +
+                core::human_duration(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()));
+  return code;
 }
 
 int report(const std::string& message, const std::string& hint, pgseed::ExitCode code) {
   std::cerr << "pgseed: error: " << message << "\n";
-  if (!hint.empty()) std::cerr << "hint: " << hint << "\n";
+  if (!hint.empty()) std::cerr << "pgseed: hint: " << hint << "\n";
   return static_cast<int>(code);
 }
 
@@ -52,8 +64,20 @@ int main(int argc, char** argv) {
       return report(util::Interrupted(signal_number).what() + std::string("; stopped what was started and removed temporary files"),
                     "", ExitCode::interrupted);
     }
+    // A "no" at a question is the user's decision, not a failure: no error line.
+    if (dynamic_cast<const Cancelled*>(&e) != nullptr) {
+      std::cerr << "pgseed: " << e.what() << "\n";
+      return static_cast<int>(ExitCode::refused);
+    }
     if (const auto* error = dynamic_cast<const Error*>(&e)) return report(error->what(), error->hint(), error->code());
-    if (dynamic_cast<const std::system_error*>(&e) != nullptr) return report(e.what(), "", ExitCode::failure);
+    // Layers that know the path translate filesystem errors themselves; what escapes to here still
+    // gets pgseed's vocabulary instead of the library's "filesystem error: ..." line.
+    if (const auto* fs_error = dynamic_cast<const std::filesystem::filesystem_error*>(&e)) {
+      return report(cli::describe_filesystem_error(*fs_error), "", ExitCode::failure);
+    }
+    if (const auto* system_error = dynamic_cast<const std::system_error*>(&e)) {
+      return report(cli::describe_system_error(*system_error), "", ExitCode::failure);
+    }
     return report(std::string("unexpected: ") + e.what(), "", ExitCode::failure);
   }
 }
