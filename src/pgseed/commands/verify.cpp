@@ -8,6 +8,7 @@
 namespace pgseed::commands {
 
 int run_verify(const Settings& settings, core::Reporter& reporter, std::ostream& out) {
+  check_project_directory(settings);
   const auto result = core::verify_dump(dump_to_use(settings), [&](std::uint64_t done, std::uint64_t total) {
     reporter.progress("verifying", done, total);
   });
