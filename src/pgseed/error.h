@@ -24,8 +24,9 @@ enum class ExitCode : int {
 
 class Error : public std::runtime_error {
 public:
-  Error(ExitCode code, std::string message, std::string hint = {})
-      : std::runtime_error(std::move(message)), code_(code), hint_(std::move(hint)) {}
+  // runtime_error copies the message whatever we pass; only the hint can be moved.
+  Error(ExitCode code, const std::string& message, std::string hint = {})
+      : std::runtime_error(message), code_(code), hint_(std::move(hint)) {}
 
   ExitCode code() const noexcept { return code_; }
   const std::string& hint() const noexcept { return hint_; }

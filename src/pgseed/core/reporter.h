@@ -1,6 +1,7 @@
 // How core operations talk to the person running them, without knowing about terminals.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -58,11 +59,11 @@ inline std::string human_duration(double seconds) {
   if (seconds < 59.95) {
     std::snprintf(text, sizeof text, "%.1f s", seconds);
   } else if (seconds < 3600) {
-    const auto whole = static_cast<std::uint64_t>(seconds + 0.5);
+    const auto whole = static_cast<std::uint64_t>(std::llround(seconds));
     std::snprintf(text, sizeof text, "%llu min %02llu s", static_cast<unsigned long long>(whole / 60),
                   static_cast<unsigned long long>(whole % 60));
   } else {
-    const auto minutes = static_cast<std::uint64_t>(seconds / 60 + 0.5);
+    const auto minutes = static_cast<std::uint64_t>(std::llround(seconds / 60));
     std::snprintf(text, sizeof text, "%llu h %02llu min", static_cast<unsigned long long>(minutes / 60),
                   static_cast<unsigned long long>(minutes % 60));
   }
