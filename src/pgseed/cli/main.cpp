@@ -2,6 +2,7 @@
 #include "pgseed/cli/arguments.h"
 #include "pgseed/cli/console.h"
 #include "pgseed/commands/commands.h"
+#include "pgseed/core/metadata.h"
 #include "pgseed/error.h"
 #include "pgseed/util/interrupt.h"
 
@@ -70,6 +71,11 @@ int main(int argc, char** argv) {
       return static_cast<int>(ExitCode::refused);
     }
     if (const auto* error = dynamic_cast<const Error*>(&e)) return report(error->what(), error->hint(), error->code());
+    // verify turns metadata errors into dump refusals naming the file; one that escapes another way
+    // is still a refused dump, not an "unexpected" failure.
+    if (dynamic_cast<const core::MetadataError*>(&e) != nullptr) {
+      return report(std::string("dump metadata is invalid: ") + e.what(), "", ExitCode::dump_refused);
+    }
     // Layers that know the path translate filesystem errors themselves; what escapes to here still
     // gets pgseed's vocabulary instead of the library's "filesystem error: ..." line.
     if (const auto* fs_error = dynamic_cast<const std::filesystem::filesystem_error*>(&e)) {
