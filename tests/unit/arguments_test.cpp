@@ -80,6 +80,7 @@ TEST_CASE("help for a command: pgseed help CMD, pgseed CMD help", "[unit][cli]")
   }
   CHECK(cli::parse_arguments({"restore", "--yes", "help"}).action == cli::Action::help);
   CHECK(usage_code_of({"help", "frobnicate"}) == ExitCode::usage);
+  CHECK(cli::parse_arguments({"help", "help"}).command.empty());  // the top-level help
   // A dump really named help stays reachable; help next to another positional is not help.
   const auto after_dashes = cli::parse_arguments({"restore", "--", "help"});
   CHECK(after_dashes.action == cli::Action::run);

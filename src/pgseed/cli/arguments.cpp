@@ -154,7 +154,9 @@ Invocation parse_arguments(const std::vector<std::string>& arguments) {
   const std::string& first = arguments[0];
   if (first == "--help" || first == "-h" || first == "help") {
     invocation.action = Action::help;
-    if (arguments.size() > 1) {
+    const bool about_help =
+        arguments.size() > 1 && (arguments[1] == "help" || arguments[1] == "--help" || arguments[1] == "-h");
+    if (arguments.size() > 1 && !about_help) {
       if (!is_command(arguments[1])) {
         throw Error(ExitCode::usage, "unknown command '" + arguments[1] + "'", "pgseed --help lists the commands");
       }
