@@ -61,7 +61,8 @@ util::CommandResult run_on_terminal(const std::vector<std::string>& arguments, c
   util::Command command;
   command.argv = {"script", "-qec", command_line, "/dev/null"};
   command.stdin_file = directory.path() / "input";
-  for (const char* variable : {"DATABASE_URL", "PGSEED_ENVIRONMENT", "PGSEED_DUMP_DIR"}) command.env[variable] = std::nullopt;
+  for (const char* variable : {"DATABASE_URL", "PGSEED_ENVIRONMENT", "PGSEED_DUMP_DIR"})
+    command.env[variable] = std::nullopt;
   for (auto& [key, value] : env) command.env[key] = value;
   return util::run_command(command);
 }
@@ -91,7 +92,8 @@ TEST_CASE("a missing -C directory is exit 2 for every command, before any work",
   }
 }
 
-TEST_CASE("a dump directory that cannot be created is exit 2 before any cluster, migrate or seed", "[integration][cli]") {
+TEST_CASE("a dump directory that cannot be created is exit 2 before any cluster, migrate or seed",
+          "[integration][cli]") {
   testing::ScratchProject project;
   const auto started = std::chrono::steady_clock::now();
   const auto run = run_pgseed({"dump", "-C", project.root().string(), "--dump-dir", "/proc/nope"});
@@ -120,8 +122,8 @@ TEST_CASE("an unreadable dump, a directory and a dangling link are exit 3 with t
   command.working_directory = "/";
   const auto unreadable = util::run_command(command);
   CHECK(unreadable.exit_code == 3);
-  CHECK(unreadable.stderr_text.find("pgseed: error: dump " + fake.dump.string() + " cannot be read: permission denied") !=
-        std::string::npos);
+  CHECK(unreadable.stderr_text.find("pgseed: error: dump " + fake.dump.string() +
+                                    " cannot be read: permission denied") != std::string::npos);
   CHECK(unreadable.stderr_text.find("filesystem error") == std::string::npos);
 
   const auto directory = run_pgseed({"verify", fake.directory.path().string()});
@@ -136,7 +138,8 @@ TEST_CASE("an unreadable dump, a directory and a dangling link are exit 3 with t
   const auto restore = run_pgseed({"restore", "--yes", "--dump-dir", fake.directory.path().string()},
                                   {{"DATABASE_URL", "postgresql://nobody@127.0.0.1:1/never"}});
   CHECK(restore.exit_code == 3);
-  CHECK(restore.err.find("is a link to dev-seeded-vgone000-20260101T000000Z.dump, which does not exist") != std::string::npos);
+  CHECK(restore.err.find("is a link to dev-seeded-vgone000-20260101T000000Z.dump, which does not exist") !=
+        std::string::npos);
 }
 
 TEST_CASE("answering no is a cancellation: named server and dump, no error line, exit 5", "[integration][cli]") {
@@ -164,7 +167,8 @@ TEST_CASE("answering no is a cancellation: named server and dump, no error line,
   // Without a terminal nobody can answer: that stays a refusal with an error line and a hint.
   const auto unattended = run_pgseed({"restore", fake.dump.string()}, env);
   CHECK(unattended.exit_code == 5);
-  CHECK(unattended.err.find("pgseed: error: restore would replace database appdb on 127.0.0.1:1 and nobody confirmed it") !=
+  CHECK(unattended.err.find(
+            "pgseed: error: restore would replace database appdb on 127.0.0.1:1 and nobody confirmed it") !=
         std::string::npos);
 }
 

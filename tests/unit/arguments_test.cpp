@@ -116,6 +116,7 @@ TEST_CASE("help columns line up", "[unit][cli]") {
   }
   // Every exit code is in the help, with the cancellation under 5.
   const std::string help = cli::top_level_help();
-  for (const char* code : {"\n  0 ", "\n  1 ", "\n  2 ", "\n  3 ", "\n  4 ", "\n  5 ", "\n  130 "}) CHECK(help.find(code) != std::string::npos);
+  for (const char* code : {"\n  0 ", "\n  1 ", "\n  2 ", "\n  3 ", "\n  4 ", "\n  5 ", "\n  130 "})
+    CHECK(help.find(code) != std::string::npos);
   CHECK(help.find("cancelled") != std::string::npos);
 }

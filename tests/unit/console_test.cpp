@@ -42,7 +42,8 @@ TEST_CASE("progress lines show percent, amounts and a rate", "[unit][console]") 
         "pgseed: dumping (3.0 MiB)");
   CHECK(cli::progress_line("seeding", 1200000, 2900000, core::ProgressUnit::rows, 350000.4) ==
         "pgseed: seeding 41% (1,200,000 of 2,900,000 rows, 350,000 rows/s)");
-  CHECK(cli::progress_line("seeding", 10, 5, core::ProgressUnit::rows, std::nullopt) == "pgseed: seeding 100% (10 of 5 rows)");
+  CHECK(cli::progress_line("seeding", 10, 5, core::ProgressUnit::rows, std::nullopt) ==
+        "pgseed: seeding 100% (10 of 5 rows)");
 }
 
 TEST_CASE("the rate of a step runs on across tables", "[unit][console]") {

@@ -75,8 +75,10 @@ TEST_CASE("the dump directory is checked by creating and writing, and nothing is
 TEST_CASE("the server is named the way the user would recognise it", "[unit][settings]") {
   ::unsetenv("PGHOST");
   ::unsetenv("PGPORT");
-  CHECK(commands::describe_server(pg::ConnInfo::parse("postgresql://app@db.example.com:5433/appdb")) == "db.example.com:5433");
-  CHECK(commands::describe_server(pg::ConnInfo::parse("postgresql://app@db.example.com/appdb")) == "db.example.com:5432");
+  CHECK(commands::describe_server(pg::ConnInfo::parse("postgresql://app@db.example.com:5433/appdb")) ==
+        "db.example.com:5433");
+  CHECK(commands::describe_server(pg::ConnInfo::parse("postgresql://app@db.example.com/appdb")) ==
+        "db.example.com:5432");
   CHECK(commands::describe_server(pg::ConnInfo::parse("host=/tmp/pgseed-x port=6000 dbname=appdb")) ==
         "socket /tmp/pgseed-x (port 6000)");
   CHECK(commands::describe_server(pg::ConnInfo::parse("dbname=appdb")) == "the default local socket (port 5432)");

@@ -114,7 +114,8 @@ TEST_CASE("a directory, a dangling link and a FIFO are refused as exactly that",
       {"dangling latest link", dangling, core::VerifyStatus::dangling_link, "dangling-link",
        "is a link to dev-seeded-vgone000-20260101T000000Z.dump, which does not exist"},
       {"fifo", fifo, core::VerifyStatus::not_regular_file, "not-regular-file", "is not a regular file"},
-      {"nothing there", fixture.directory.path() / "nope.dump", core::VerifyStatus::missing, "missing", "does not exist"},
+      {"nothing there", fixture.directory.path() / "nope.dump", core::VerifyStatus::missing, "missing",
+       "does not exist"},
   };
   for (const auto& test : cases) {
     INFO(test.name);

@@ -154,8 +154,8 @@ Invocation parse_arguments(const std::vector<std::string>& arguments) {
   const std::string& first = arguments[0];
   if (first == "--help" || first == "-h" || first == "help") {
     invocation.action = Action::help;
-    const bool about_help =
-        arguments.size() > 1 && (arguments[1] == "help" || arguments[1] == "--help" || arguments[1] == "-h");
+    const bool about_help = arguments.size() > 1 &&
+                            (arguments[1] == "help" || arguments[1] == "--help" || arguments[1] == "-h");
     if (arguments.size() > 1 && !about_help) {
       if (!is_command(arguments[1])) {
         throw Error(ExitCode::usage, "unknown command '" + arguments[1] + "'", "pgseed --help lists the commands");
@@ -255,7 +255,8 @@ using Row = std::pair<std::string, std::string>;
 void write_columns(std::ostream& out, const std::vector<Row>& rows) {
   std::size_t width = 0;
   for (const auto& row : rows) width = std::max(width, row.first.size());
-  for (const auto& [left, right] : rows) out << "  " << left << std::string(width - left.size() + 2, ' ') << right << "\n";
+  for (const auto& [left, right] : rows)
+    out << "  " << left << std::string(width - left.size() + 2, ' ') << right << "\n";
 }
 
 }  // namespace
@@ -274,15 +275,16 @@ std::string top_level_help() {
                       {"PGSEED_DUMP_DIR", "default dump directory (<project>/dumps)"},
                       {"PGSEED_PG_BINDIR", "PostgreSQL bin directory (default: pg_config --bindir)"}});
   out << "\nexit codes:\n";
-  write_columns(out, {{"0", "success"},
-                      {"1", "failure: a child tool failed, a program is missing, anything unexpected"},
-                      {"2", "bad input: option or value, missing project or dump directory, seed profile, migration names"},
-                      {"3", "dump refused: missing, unreadable, a directory, dangling link, LFS pointer, metadata, size,"},
-                      {"", "checksum, counts after restore"},
-                      {"4", "database error: connection, SQL, failing or edited migration"},
-                      {"5", "refused for safety or cancelled: a question answered no, no terminal and no --yes,"},
-                      {"", "sessions connected, empty database, a different seed set"},
-                      {"130", "interrupted (SIGINT/SIGTERM); what was started is stopped and cleaned up"}});
+  write_columns(out,
+                {{"0", "success"},
+                 {"1", "failure: a child tool failed, a program is missing, anything unexpected"},
+                 {"2", "bad input: option or value, missing project or dump directory, seed profile, migration names"},
+                 {"3", "dump refused: missing, unreadable, a directory, dangling link, LFS pointer, metadata, size,"},
+                 {"", "checksum, counts after restore"},
+                 {"4", "database error: connection, SQL, failing or edited migration"},
+                 {"5", "refused for safety or cancelled: a question answered no, no terminal and no --yes,"},
+                 {"", "sessions connected, empty database, a different seed set"},
+                 {"130", "interrupted (SIGINT/SIGTERM); what was started is stopped and cleaned up"}});
   return out.str();
 }
 

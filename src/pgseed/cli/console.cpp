@@ -1,10 +1,10 @@
 #include "pgseed/cli/console.h"
 
+#include <unistd.h>
 #include <cctype>
 #include <cstdio>
 #include <iostream>
 #include <string>
-#include <unistd.h>
 
 namespace pgseed::cli {
 

@@ -39,8 +39,9 @@ int dispatch(const pgseed::cli::Invocation& invocation) {
   const auto started = std::chrono::steady_clock::now();
   const int code = run_command(invocation, reporter);
   // Long commands end with how long they took; a failure's last line stays the error.
-  reporter.info(invocation.command + " finished in " +
-                core::human_duration(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()));
+  reporter.info(
+      invocation.command + " finished in " +
+      core::human_duration(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()));
   return code;
 }
 

@@ -74,7 +74,8 @@ void check_dump_directory(const fs::path& dump_directory) {
     throw Error(ExitCode::usage, "dump directory " + dump_directory.string() + " is not a directory", hint);
   }
   if (!fs::create_directories(dump_directory, error) && error) {
-    throw Error(ExitCode::usage, "dump directory " + dump_directory.string() + " cannot be created: " + reason(error), hint);
+    throw Error(ExitCode::usage, "dump directory " + dump_directory.string() + " cannot be created: " + reason(error),
+                hint);
   }
   const fs::path probe = dump_directory / (".pgseed-probe-" + util::random_hex(8));
   const bool writable = static_cast<bool>(std::ofstream(probe));
@@ -82,8 +83,9 @@ void check_dump_directory(const fs::path& dump_directory) {
   fs::remove(probe, error);
   if (!first_created.empty()) fs::remove_all(first_created, error);
   if (!writable) {
-    throw Error(ExitCode::usage, "dump directory " + dump_directory.string() + " is not writable: " +
-                                     reason(std::error_code(write_errno, std::generic_category())),
+    throw Error(ExitCode::usage,
+                "dump directory " + dump_directory.string() +
+                    " is not writable: " + reason(std::error_code(write_errno, std::generic_category())),
                 hint);
   }
 }
@@ -103,7 +105,8 @@ std::string restore_question(const pg::ConnInfo& connection, const core::VerifyR
                          dump.resolved_path.filename().string();
   if (dump.metadata) {
     const auto& metadata = *dump.metadata;
-    const std::string version = metadata.version == "unknown" ? "unknown version" : "version " + metadata.version.substr(0, 7);
+    const std::string version = metadata.version == "unknown" ? "unknown version"
+                                                              : "version " + metadata.version.substr(0, 7);
     question += " (" + version + (metadata.dirty ? "+dirty" : "") + ", dumped " + metadata.timestamp + ")";
   }
   return question + "?";

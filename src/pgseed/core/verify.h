@@ -17,12 +17,12 @@ namespace pgseed::core {
 
 enum class VerifyStatus {
   ok,
-  missing,              // nothing at the dump path
-  dangling_link,        // the dump path is a symbolic link to nothing (a latest link whose dump is gone)
-  directory,            // the dump path is a directory
-  not_regular_file,     // a FIFO, socket or device: not something to hash or restore
-  unreadable,           // the file is there but cannot be opened or read (permissions, I/O)
-  lfs_pointer,          // the file is a Git LFS pointer, not the dump
+  missing,           // nothing at the dump path
+  dangling_link,     // the dump path is a symbolic link to nothing (a latest link whose dump is gone)
+  directory,         // the dump path is a directory
+  not_regular_file,  // a FIFO, socket or device: not something to hash or restore
+  unreadable,        // the file is there but cannot be opened or read (permissions, I/O)
+  lfs_pointer,       // the file is a Git LFS pointer, not the dump
   metadata_missing,
   metadata_unreadable,  // the metadata file is there but cannot be read
   metadata_invalid,     // not JSON, or a field missing or of the wrong kind. Its "file" field is not
