@@ -3,7 +3,23 @@
 #
 # Idempotent: packages that are already installed are left alone, and the script says which ones it
 # installs. Runs as root, or through sudo when it is started by another user.
+#
+#   bash scripts/bootstrap.sh                 packages only; your git configuration is not touched
+#   bash scripts/bootstrap.sh --git-lfs-install   also run `git lfs install --skip-repo`, which adds the
+#                                             LFS filters to your global git config (~/.gitconfig)
+#
+# Changing ~/.gitconfig is opt-in: it outlives this project, and under sudo it would be root's
+# config, not yours. Nothing here needs it (the tests pass the LFS filters with git -c); fetching
+# shared dumps does, so the script says how when the filters are missing.
 set -euo pipefail
+
+lfs_install=0
+for argument in "$@"; do
+  case $argument in
+    --git-lfs-install) lfs_install=1 ;;
+    *) printf 'bootstrap: error: unknown argument %s (only --git-lfs-install)\n' "$argument" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   build-essential cmake pkg-config git git-lfs
@@ -40,6 +56,12 @@ else
   "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# git-lfs hooks are per user; installing them is harmless when already present.
-git lfs install --skip-repo >/dev/null 2>&1 || true
+if git config --global --get filter.lfs.process >/dev/null 2>&1; then
+  :  # already set up for this user
+elif [ "$lfs_install" -eq 1 ]; then
+  log "running git lfs install --skip-repo: adds the LFS filters to $HOME/.gitconfig"
+  git lfs install --skip-repo >/dev/null
+else
+  log "note: git lfs is not set up for $(id -un); to fetch shared dumps run 'git lfs install' once (it edits ~/.gitconfig), or rerun with --git-lfs-install"
+fi
 log "ready"

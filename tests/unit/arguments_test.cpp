@@ -4,6 +4,8 @@
 #include "pgseed/error.h"
 
 #include <cstdlib>
+#include <set>
+#include <sstream>
 
 using namespace pgseed;
 
@@ -63,4 +65,58 @@ TEST_CASE("every command has help", "[unit][cli]") {
   }
   CHECK(cli::top_level_help().find("exit codes") != std::string::npos);
   CHECK(cli::parse_arguments({"--version"}).action == cli::Action::version);
+}
+
+TEST_CASE("help for a command: pgseed help CMD, pgseed CMD help", "[unit][cli]") {
+  ::unsetenv("DATABASE_URL");
+  for (const char* command : {"migrate", "seed", "dump", "restore", "verify"}) {
+    INFO(command);
+    const auto prefix = cli::parse_arguments({"help", command});
+    CHECK(prefix.action == cli::Action::help);
+    CHECK(prefix.command == command);
+    const auto suffix = cli::parse_arguments({command, "help"});
+    CHECK(suffix.action == cli::Action::help);
+    CHECK(suffix.command == command);
+  }
+  CHECK(cli::parse_arguments({"restore", "--yes", "help"}).action == cli::Action::help);
+  CHECK(usage_code_of({"help", "frobnicate"}) == ExitCode::usage);
+  CHECK(cli::parse_arguments({"help", "help"}).command.empty());  // the top-level help
+  // A dump really named help stays reachable; help next to another positional is not help.
+  const auto after_dashes = cli::parse_arguments({"restore", "--", "help"});
+  CHECK(after_dashes.action == cli::Action::run);
+  CHECK(*after_dashes.settings.dump == "help");
+  CHECK(*cli::parse_arguments({"verify", "./help"}).settings.dump == "./help");
+  CHECK(usage_code_of({"restore", "help", "other.dump"}) == ExitCode::usage);
+}
+
+namespace {
+// The column where the description starts on each indented two-column line of a help section.
+std::set<std::size_t> description_columns(const std::string& help, const std::string& section) {
+  std::set<std::size_t> columns;
+  std::istringstream lines(help.substr(help.find(section + ":\n") + section.size() + 2));
+  std::string line;
+  while (std::getline(lines, line) && line.rfind("  ", 0) == 0) {
+    // The description starts after the first gap of two or more spaces that follows the name;
+    // a continuation line has no such gap.
+    const auto gap = line.find("  ", line.find_first_not_of(' '));
+    if (gap == std::string::npos) continue;
+    columns.insert(line.find_first_not_of(' ', gap));
+  }
+  return columns;
+}
+}  // namespace
+
+TEST_CASE("help columns line up", "[unit][cli]") {
+  CHECK(description_columns(cli::top_level_help(), "commands").size() == 1);
+  CHECK(description_columns(cli::top_level_help(), "environment").size() == 1);
+  CHECK(description_columns(cli::top_level_help(), "exit codes").size() == 1);
+  for (const char* command : {"migrate", "seed", "dump", "restore", "verify"}) {
+    INFO(command);
+    CHECK(description_columns(cli::command_help(command), "options").size() == 1);
+  }
+  // Every exit code is in the help, with the cancellation under 5.
+  const std::string help = cli::top_level_help();
+  for (const char* code : {"\n  0 ", "\n  1 ", "\n  2 ", "\n  3 ", "\n  4 ", "\n  5 ", "\n  130 "})
+    CHECK(help.find(code) != std::string::npos);
+  CHECK(help.find("cancelled") != std::string::npos);
 }

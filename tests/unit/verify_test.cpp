@@ -9,6 +9,8 @@
 #include "pgseed/util/fs.h"
 #include "pgseed/util/sha256.h"
 
+#include <sys/stat.h>
+
 using namespace pgseed;
 namespace fs = std::filesystem;
 
@@ -90,4 +92,49 @@ TEST_CASE("damaged dumps and metadata are refused with the right status", "[unit
     CHECK(std::string(error.what()).find(test.message) != std::string::npos);
     if (test.expected == core::VerifyStatus::lfs_pointer) CHECK(error.hint() == "run git lfs pull");
   }
+}
+
+TEST_CASE("a directory, a dangling link and a FIFO are refused as exactly that", "[unit][verify]") {
+  Fixture fixture;
+  struct Case {
+    const char* name;
+    fs::path path;
+    core::VerifyStatus expected;
+    const char* status_name;  // what verify --json prints
+    const char* message;
+  };
+  const fs::path directory = fixture.directory.path() / "dev-seeded-latest.dump.d";
+  fs::create_directory(directory);
+  const fs::path dangling = core::latest_dump_path(fixture.directory.path(), "dev");
+  fs::create_symlink("dev-seeded-vgone000-20260101T000000Z.dump", dangling);
+  const fs::path fifo = fixture.directory.path() / "fifo.dump";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const std::vector<Case> cases = {
+      {"directory", directory, core::VerifyStatus::directory, "directory", "is a directory, not a dump file"},
+      {"dangling latest link", dangling, core::VerifyStatus::dangling_link, "dangling-link",
+       "is a link to dev-seeded-vgone000-20260101T000000Z.dump, which does not exist"},
+      {"fifo", fifo, core::VerifyStatus::not_regular_file, "not-regular-file", "is not a regular file"},
+      {"nothing there", fixture.directory.path() / "nope.dump", core::VerifyStatus::missing, "missing",
+       "does not exist"},
+  };
+  for (const auto& test : cases) {
+    INFO(test.name);
+    const auto result = core::verify_dump(test.path);
+    CHECK(result.status == test.expected);
+    CHECK(std::string(core::to_string(result.status)) == test.status_name);
+    const Error error = result.to_error();
+    CHECK(error.code() == ExitCode::dump_refused);
+    CHECK(std::string(error.what()) == "dump " + test.path.string() + " " + test.message);
+  }
+}
+
+TEST_CASE("through the latest link, verify checks and reports the resolved file", "[unit][verify]") {
+  Fixture fixture;
+  const auto link = core::latest_dump_path(fixture.directory.path(), "dev");
+  fs::create_symlink(fixture.dump.filename(), link);
+  const auto result = core::verify_dump(link);
+  REQUIRE(result.ok());
+  CHECK(result.dump_path == link);
+  CHECK(result.resolved_path == fs::canonical(fixture.dump));
+  CHECK(result.actual_size == fs::file_size(fixture.dump));
 }

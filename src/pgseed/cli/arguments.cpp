@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <ostream>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 namespace pgseed::cli {
 namespace {
@@ -158,7 +161,14 @@ Invocation parse_arguments(const std::vector<std::string>& arguments) {
   const std::string& first = arguments[0];
   if (first == "--help" || first == "-h" || first == "help") {
     invocation.action = Action::help;
-    if (arguments.size() > 1 && is_command(arguments[1])) invocation.command = arguments[1];
+    const bool about_help = arguments.size() > 1 &&
+                            (arguments[1] == "help" || arguments[1] == "--help" || arguments[1] == "-h");
+    if (arguments.size() > 1 && !about_help) {
+      if (!is_command(arguments[1])) {
+        throw Error(ExitCode::usage, "unknown command '" + arguments[1] + "'", "pgseed --help lists the commands");
+      }
+      invocation.command = arguments[1];
+    }
     return invocation;
   }
   if (first == "--version" || first == "-V") {
@@ -180,6 +190,14 @@ Invocation parse_arguments(const std::vector<std::string>& arguments) {
   };
 
   bool options_ended = false;
+  // `pgseed CMD help` is help when `help` is the only positional word and comes before any `--`.
+  // A dump really named help is still reachable as ./help or after `--`; taking the word as a file
+  // would instead turn a request for help into a restore attempt (or, with --yes, a real restore).
+  struct Positional {
+    std::string word;
+    bool after_dashes;
+  };
+  std::vector<Positional> positionals;
   for (std::size_t i = 1; i < arguments.size(); ++i) {
     std::string argument = arguments[i];
     if (!options_ended && argument == "--") {
@@ -219,31 +237,61 @@ Invocation parse_arguments(const std::vector<std::string>& arguments) {
       apply_option(invocation.settings, invocation.quiet, option->name, value);
       continue;
     }
+    positionals.push_back({argument, options_ended});
+  }
+  if (positionals.size() == 1 && positionals[0].word == "help" && !positionals[0].after_dashes) {
+    invocation.action = Action::help;
+    return invocation;
+  }
+  for (const auto& positional : positionals) {
     if (spec->positional == nullptr || invocation.settings.dump) {
-      throw Error(ExitCode::usage, "unexpected argument '" + argument + "' for 'pgseed " + spec->name + "'",
+      throw Error(ExitCode::usage, "unexpected argument '" + positional.word + "' for 'pgseed " + spec->name + "'",
                   std::string("pgseed ") + spec->name + " --help shows its usage");
     }
-    invocation.settings.dump = argument;
+    invocation.settings.dump = positional.word;
   }
   return invocation;
 }
+
+namespace {
+
+using Row = std::pair<std::string, std::string>;
+
+// Two columns, the first as wide as its widest entry plus two spaces, so that a longer command or
+// option name moves the column instead of breaking it.
+void write_columns(std::ostream& out, const std::vector<Row>& rows) {
+  std::size_t width = 0;
+  for (const auto& row : rows) width = std::max(width, row.first.size());
+  for (const auto& [left, right] : rows)
+    out << "  " << left << std::string(width - left.size() + 2, ' ') << right << "\n";
+}
+
+}  // namespace
 
 std::string top_level_help() {
   std::ostringstream out;
   out << "usage: pgseed <command> [options]\n\n"
          "Seeded, verified PostgreSQL dev databases, made by your build.\n\ncommands:\n";
-  for (const auto& spec : command_specs()) {
-    out << "  " << spec.name << std::string(10 - std::string(spec.name).size(), ' ') << spec.summary << "\n";
-  }
-  out << "\n'pgseed <command> --help' shows a command's options. 'pgseed --version' prints the version.\n\n"
-         "environment:\n"
-         "  DATABASE_URL        target database; unset: pgseed starts a throwaway embedded cluster\n"
-         "  PGSEED_ENVIRONMENT  default environment (dev)\n"
-         "  PGSEED_DUMP_DIR     default dump directory (<project>/dumps)\n"
-         "  PGSEED_PG_BINDIR    PostgreSQL bin directory (default: pg_config --bindir)\n\n"
-         "exit codes:\n"
-         "  0 ok   1 failure   2 usage   3 dump refused (missing, LFS pointer, metadata, size, checksum)\n"
-         "  4 database error (connection, SQL, migration)   5 refused for safety   130 interrupted\n";
+  std::vector<Row> commands;
+  for (const auto& spec : command_specs()) commands.emplace_back(spec.name, spec.summary);
+  write_columns(out, commands);
+  out << "\n'pgseed <command> --help' (or 'pgseed help <command>', 'pgseed <command> help') shows a command's\n"
+         "options. 'pgseed --version' prints the version.\n\nenvironment:\n";
+  write_columns(out, {{"DATABASE_URL", "target database; unset: pgseed starts a throwaway embedded cluster"},
+                      {"PGSEED_ENVIRONMENT", "default environment (dev)"},
+                      {"PGSEED_DUMP_DIR", "default dump directory (<project>/dumps)"},
+                      {"PGSEED_PG_BINDIR", "PostgreSQL bin directory (default: pg_config --bindir)"}});
+  out << "\nexit codes:\n";
+  write_columns(out,
+                {{"0", "success"},
+                 {"1", "failure: a child tool failed, a program is missing, anything unexpected"},
+                 {"2", "bad input: option or value, missing project or dump directory, seed profile, migration names"},
+                 {"3", "dump refused: missing, unreadable, a directory, dangling link, LFS pointer, metadata, size,"},
+                 {"", "checksum, counts after restore"},
+                 {"4", "database error: connection, SQL, failing or edited migration"},
+                 {"5", "refused for safety or cancelled: a question answered no, no terminal and no --yes,"},
+                 {"", "sessions connected, empty database, a different seed set"},
+                 {"130", "interrupted (SIGINT/SIGTERM); what was started is stopped and cleaned up"}});
   return out.str();
 }
 
@@ -253,10 +301,15 @@ std::string command_help(const std::string& command) {
   std::ostringstream out;
   out << "usage: pgseed " << spec->name << " [options]" << (spec->positional ? std::string(" ") + spec->positional : "")
       << "\n\n" << spec->summary << ".\n" << spec->description << "\n\noptions:\n";
+  std::vector<Row> options;
   for (const auto& option : spec->options) {
     std::string left = option.short_name ? std::string("-") + option.short_name + ", " : "    ";
     left += std::string("--") + option.name + (option.value ? std::string(" ") + option.value : "");
-    out << "  " << left << std::string(left.size() < 26 ? 26 - left.size() : 1, ' ') << option.help << "\n";
+    options.emplace_back(left, option.help);
+  }
+  write_columns(out, options);
+  if (spec->positional != nullptr) {
+    out << "\nA lone 'help' is this help; a dump file named help is ./help or '-- help'.\n";
   }
   out << "\nexit codes: see 'pgseed --help'.\n";
   return out.str();

@@ -2,25 +2,19 @@
 #include "pgseed/cli/arguments.h"
 #include "pgseed/cli/console.h"
 #include "pgseed/commands/commands.h"
+#include "pgseed/core/metadata.h"
 #include "pgseed/error.h"
 #include "pgseed/util/interrupt.h"
 
+#include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <system_error>
 
 namespace {
 
-int dispatch(const pgseed::cli::Invocation& invocation) {
+int run_command(const pgseed::cli::Invocation& invocation, pgseed::core::Reporter& reporter) {
   using namespace pgseed;
-  if (invocation.action == cli::Action::version) {
-    std::cout << "pgseed " << PGSEED_VERSION << "\n";
-    return 0;
-  }
-  if (invocation.action == cli::Action::help) {
-    std::cout << (invocation.command.empty() ? cli::top_level_help() : cli::command_help(invocation.command));
-    return 0;
-  }
-  cli::ConsoleReporter reporter(invocation.quiet);
   const auto& settings = invocation.settings;
   const std::string& command = invocation.command;
   if (command == "migrate") return commands::run_migrate(settings, reporter, std::cout);
@@ -33,9 +27,29 @@ int dispatch(const pgseed::cli::Invocation& invocation) {
   throw Error(ExitCode::failure, "internal: command '" + command + "' has no implementation");
 }
 
+int dispatch(const pgseed::cli::Invocation& invocation) {
+  using namespace pgseed;
+  if (invocation.action == cli::Action::version) {
+    std::cout << "pgseed " << PGSEED_VERSION << "\n";
+    return 0;
+  }
+  if (invocation.action == cli::Action::help) {
+    std::cout << (invocation.command.empty() ? cli::top_level_help() : cli::command_help(invocation.command));
+    return 0;
+  }
+  cli::ConsoleReporter reporter(invocation.quiet);
+  const auto started = std::chrono::steady_clock::now();
+  const int code = run_command(invocation, reporter);
+  // Long commands end with how long they took; a failure's last line stays the error.
+  reporter.info(
+      invocation.command + " finished in " +
+      core::human_duration(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()));
+  return code;
+}
+
 int report(const std::string& message, const std::string& hint, pgseed::ExitCode code) {
   std::cerr << "pgseed: error: " << message << "\n";
-  if (!hint.empty()) std::cerr << "hint: " << hint << "\n";
+  if (!hint.empty()) std::cerr << "pgseed: hint: " << hint << "\n";
   return static_cast<int>(code);
 }
 
@@ -54,8 +68,25 @@ int main(int argc, char** argv) {
       return report(util::Interrupted(signal_number).what() + std::string("; stopped what was started and removed temporary files"),
                     "", ExitCode::interrupted);
     }
+    // A "no" at a question is the user's decision, not a failure: no error line.
+    if (dynamic_cast<const Cancelled*>(&e) != nullptr) {
+      std::cerr << "pgseed: " << e.what() << "\n";
+      return static_cast<int>(ExitCode::refused);
+    }
     if (const auto* error = dynamic_cast<const Error*>(&e)) return report(error->what(), error->hint(), error->code());
-    if (dynamic_cast<const std::system_error*>(&e) != nullptr) return report(e.what(), "", ExitCode::failure);
+    // verify turns metadata errors into dump refusals naming the file; one that escapes another way
+    // is still a refused dump, not an "unexpected" failure.
+    if (dynamic_cast<const core::MetadataError*>(&e) != nullptr) {
+      return report(std::string("dump metadata is invalid: ") + e.what(), "", ExitCode::dump_refused);
+    }
+    // Layers that know the path translate filesystem errors themselves; what escapes to here still
+    // gets pgseed's vocabulary instead of the library's "filesystem error: ..." line.
+    if (const auto* fs_error = dynamic_cast<const std::filesystem::filesystem_error*>(&e)) {
+      return report(cli::describe_filesystem_error(*fs_error), "", ExitCode::failure);
+    }
+    if (const auto* system_error = dynamic_cast<const std::system_error*>(&e)) {
+      return report(cli::describe_system_error(*system_error), "", ExitCode::failure);
+    }
     return report(std::string("unexpected: ") + e.what(), "", ExitCode::failure);
   }
 }

@@ -8,6 +8,7 @@
 namespace pgseed::commands {
 
 int run_migrate(const Settings& settings, core::Reporter& reporter, std::ostream& out) {
+  check_project_directory(settings);
   const auto project = core::ProjectLayout::at(settings.project_directory, settings.dump_directory);
   const auto files = core::discover_migrations(project.migrations_directory);
   DatabaseTarget target(settings, reporter, WhenUnconfigured::local_server);

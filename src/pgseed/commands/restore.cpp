@@ -11,6 +11,7 @@
 namespace pgseed::commands {
 
 int run_restore(const Settings& settings, core::Reporter& reporter, std::ostream& out) {
+  check_project_directory(settings);
   // Everything about the file is checked before any database is even contacted.
   const auto verified = core::verify_dump(dump_to_use(settings), [&](std::uint64_t done, std::uint64_t total) {
     reporter.progress("verifying", done, total);
@@ -20,14 +21,14 @@ int run_restore(const Settings& settings, core::Reporter& reporter, std::ostream
 
   const bool configured = settings.database_url && !settings.database_url->empty();
   if (configured && !settings.assume_yes) {
-    const std::string database = pg::ConnInfo::parse(*settings.database_url).database();
+    const auto connection = pg::ConnInfo::parse(*settings.database_url);
     if (!reporter.interactive()) {
-      throw Error(ExitCode::refused, "restore would replace database " + database + " and nobody confirmed it",
+      throw Error(ExitCode::refused,
+                  "restore would replace database " + connection.database() + " on " + describe_server(connection) +
+                      " and nobody confirmed it",
                   "pass --yes to restore without a terminal");
     }
-    if (!reporter.confirm("Replace database " + database + " with " + verified.dump_path.filename().string() + "?")) {
-      throw Error(ExitCode::refused, "restore of database " + database + " cancelled");
-    }
+    if (!reporter.confirm(restore_question(connection, verified))) throw Cancelled();
   }
 
   DatabaseTarget target(settings, reporter, WhenUnconfigured::local_server);

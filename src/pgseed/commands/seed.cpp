@@ -8,6 +8,7 @@
 namespace pgseed::commands {
 
 int run_seed(const Settings& settings, core::Reporter& reporter, std::ostream& out) {
+  check_project_directory(settings);
   const auto project = core::ProjectLayout::at(settings.project_directory, settings.dump_directory);
   core::SeedRequest request;
   request.environment = settings.environment;
@@ -34,16 +35,16 @@ int run_seed(const Settings& settings, core::Reporter& reporter, std::ostream& o
 
   const bool configured = settings.database_url && !settings.database_url->empty();
   if (settings.clear && configured && !settings.assume_yes) {
-    const std::string database = pg::ConnInfo::parse(*settings.database_url).database();
+    const auto connection = pg::ConnInfo::parse(*settings.database_url);
     std::string tables;
     for (const auto& table : plan.tables_to_clear) tables += (tables.empty() ? "" : ", ") + table;
     if (!reporter.interactive()) {
-      throw Error(ExitCode::refused, "seed --clear would empty " + tables + " in database " + database + " and nobody confirmed it",
+      throw Error(ExitCode::refused,
+                  "seed --clear would empty " + tables + " in database " + connection.database() + " on " +
+                      describe_server(connection) + " and nobody confirmed it",
                   "pass --yes to clear without a terminal");
     }
-    if (!reporter.confirm("Empty " + tables + " (and tables that reference them) in " + database + " and seed again?")) {
-      throw Error(ExitCode::refused, "seed --clear of database " + database + " cancelled");
-    }
+    if (!reporter.confirm(clear_question(connection, tables))) throw Cancelled();
   }
 
   DatabaseTarget target(settings, reporter, WhenUnconfigured::local_server);

@@ -2,6 +2,13 @@
 
 #include "pgseed/core/dump_files.h"
 #include "pgseed/core/project.h"
+#include "pgseed/error.h"
+#include "pgseed/util/unique_name.h"
+
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <system_error>
 
 namespace pgseed::commands {
 
@@ -19,6 +26,95 @@ std::filesystem::path dump_to_use(const Settings& settings) {
   if (settings.dump) return *settings.dump;
   const auto project = core::ProjectLayout::at(settings.project_directory, settings.dump_directory);
   return core::latest_dump_path(project.dump_directory, settings.environment);
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string reason(const std::error_code& error) {
+  std::string text = error.message();
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
+
+std::string from_environment(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
+}
+
+}  // namespace
+
+void check_project_directory(const Settings& settings) {
+  const fs::path& directory = settings.project_directory;
+  std::error_code error;
+  const auto status = fs::status(directory, error);
+  if (!fs::exists(status)) {
+    throw Error(ExitCode::usage, "project directory " + directory.string() + " does not exist",
+                "-C (--project-dir) names the directory that holds migrations/ and seeds/");
+  }
+  if (!fs::is_directory(status)) {
+    throw Error(ExitCode::usage, "project directory " + directory.string() + " is not a directory",
+                "-C (--project-dir) names the directory that holds migrations/ and seeds/");
+  }
+}
+
+void check_dump_directory(const fs::path& dump_directory) {
+  const std::string hint = "--dump-dir (or PGSEED_DUMP_DIR) must name a directory pgseed can create and write";
+  std::error_code error;
+  // Find out by doing: create what is missing and a file in it, then remove both. Permission bits
+  // alone would say yes to root on /proc or on a read-only mount.
+  fs::path first_created;
+  for (fs::path ancestor = dump_directory; !ancestor.empty(); ancestor = ancestor.parent_path()) {
+    if (fs::exists(fs::symlink_status(ancestor, error))) break;
+    first_created = ancestor;
+    if (ancestor == ancestor.parent_path()) break;
+  }
+  if (fs::exists(dump_directory, error) && !fs::is_directory(dump_directory, error)) {
+    throw Error(ExitCode::usage, "dump directory " + dump_directory.string() + " is not a directory", hint);
+  }
+  if (!fs::create_directories(dump_directory, error) && error) {
+    throw Error(ExitCode::usage, "dump directory " + dump_directory.string() + " cannot be created: " + reason(error),
+                hint);
+  }
+  const fs::path probe = dump_directory / (".pgseed-probe-" + util::random_hex(8));
+  const bool writable = static_cast<bool>(std::ofstream(probe));
+  const int write_errno = errno;
+  fs::remove(probe, error);
+  if (!first_created.empty()) fs::remove_all(first_created, error);
+  if (!writable) {
+    throw Error(ExitCode::usage,
+                "dump directory " + dump_directory.string() +
+                    " is not writable: " + reason(std::error_code(write_errno, std::generic_category())),
+                hint);
+  }
+}
+
+std::string describe_server(const pg::ConnInfo& connection) {
+  std::string host = connection.get("host").value_or(connection.get("hostaddr").value_or(from_environment("PGHOST")));
+  std::string port = connection.get("port").value_or(from_environment("PGPORT"));
+  if (port.empty()) port = "5432";
+  if (host.empty()) return "the default local socket (port " + port + ")";
+  if (host[0] == '/' || host[0] == '@') return "socket " + host + " (port " + port + ")";
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + port;  // IPv6
+  return host + ":" + port;
+}
+
+std::string restore_question(const pg::ConnInfo& connection, const core::VerifyResult& dump) {
+  std::string question = "Replace database " + connection.database() + " on " + describe_server(connection) + " with " +
+                         dump.resolved_path.filename().string();
+  if (dump.metadata) {
+    const auto& metadata = *dump.metadata;
+    const std::string version = metadata.version == "unknown" ? "unknown version"
+                                                              : "version " + metadata.version.substr(0, 7);
+    question += " (" + version + (metadata.dirty ? "+dirty" : "") + ", dumped " + metadata.timestamp + ")";
+  }
+  return question + "?";
+}
+
+std::string clear_question(const pg::ConnInfo& connection, const std::string& tables) {
+  return "Empty " + tables + " (and tables that reference them) in database " + connection.database() + " on " +
+         describe_server(connection) + " and seed again?";
 }
 
 }  // namespace pgseed::commands

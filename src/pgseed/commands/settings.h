@@ -2,6 +2,8 @@
 #pragma once
 
 #include "pgseed/core/seed/profile.h"
+#include "pgseed/core/verify.h"
+#include "pgseed/pg/conninfo.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -36,5 +38,21 @@ core::seed::CountOverrides count_overrides(const Settings& settings);
 
 // The dump that restore and verify work on: the one named, or the environment's latest link.
 std::filesystem::path dump_to_use(const Settings& settings);
+
+// Checks before work, so that a typo costs a second and not a cluster start, a migrate and a seed.
+// The project directory (-C) must exist and be a directory: Error(usage) otherwise, for every command.
+void check_project_directory(const Settings& settings);
+// The dump directory must be writable, or creatable where it does not exist yet: Error(usage) with a
+// hint otherwise. Leaves nothing behind: a directory created to find out is removed again.
+void check_dump_directory(const std::filesystem::path& dump_directory);
+
+// Where a connection goes, for a question that must not be answered about the wrong server:
+// "db.example.com:5433", "socket /tmp/pgseed-x (port 5432)", "the default local socket (port 5432)".
+std::string describe_server(const pg::ConnInfo& connection);
+
+// The confirmation questions of restore and seed --clear: the server, the database and, for restore,
+// the dump's file, version (short git commit) and time, so that "y" is an informed answer.
+std::string restore_question(const pg::ConnInfo& connection, const core::VerifyResult& dump);
+std::string clear_question(const pg::ConnInfo& connection, const std::string& tables);
 
 }  // namespace pgseed::commands

@@ -8,6 +8,7 @@
 namespace pgseed::commands {
 
 int run_verify(const Settings& settings, core::Reporter& reporter, std::ostream& out) {
+  check_project_directory(settings);
   const auto result = core::verify_dump(dump_to_use(settings), [&](std::uint64_t done, std::uint64_t total) {
     reporter.progress("verifying", done, total);
   });
@@ -27,8 +28,8 @@ int run_verify(const Settings& settings, core::Reporter& reporter, std::ostream&
     if (!result.ok()) document["error"] = result.to_error().what();
     out << document.dump(2) << "\n";
   } else if (result.ok()) {
-    out << "ok: " << result.dump_path.string() << " (" << result.actual_size << " bytes, sha256 " << result.actual_checksum
-        << ", " << result.metadata->record_counts.size() << " tables)\n";
+    out << "ok: " << result.dump_path.string() << " (" << core::human_size(result.actual_size) << ", sha256 "
+        << result.actual_checksum << ", " << result.metadata->record_counts.size() << " tables)\n";
   }
   if (!result.ok()) throw result.to_error();
   return 0;

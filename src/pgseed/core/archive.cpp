@@ -5,7 +5,6 @@
 #include "pgseed/core/migrations.h"
 #include "pgseed/error.h"
 #include "pgseed/util/fs.h"
-#include "pgseed/util/human.h"
 #include "pgseed/util/sha256.h"
 
 #include <chrono>
@@ -166,8 +165,8 @@ ArchiveResult write_archive(const pg::ConnInfo& target, const pg::PgTools& tools
     }
     throw;
   }
-  reporter.info("wrote " + dump_path.string() + " (" + util::format_mebibytes(digest.size) + ", " +
-                std::to_string(total_rows()) + " rows, " + util::format_seconds(util::seconds_since(started)) + ")");
+  reporter.info("wrote " + dump_path.string() + " (" + core::human_size(digest.size) + ", " +
+                std::to_string(total_rows()) + " rows, " + core::human_duration(util::seconds_since(started)) + ")");
   return ArchiveResult{dump_path, metadata_path, std::move(metadata)};
 }
 

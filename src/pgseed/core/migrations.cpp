@@ -15,7 +15,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Any constant would do; this one spells "pgseedmg" so it is recognisable in pg_locks.
+// Any constant would do. The bytes are ASCII "pseed", a NUL, "mg" (not "pgseedmg"); pg_locks shows
+// the bigint 8102931640713506151 split as classid 1886610789, objid 1677749607, objsubid 1.
 constexpr const char* migration_lock_key = "7073656564006d67";
 
 constexpr const char* create_bookkeeping_table = R"sql(

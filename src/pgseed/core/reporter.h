@@ -1,7 +1,9 @@
 // How core operations talk to the person running them, without knowing about terminals.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 namespace pgseed::core {
@@ -32,5 +34,40 @@ public:
   bool confirm(const std::string&) override { return false; }
   bool interactive() const override { return false; }
 };
+
+// Sizes for people, in binary units with one decimal: "512 B", "1.5 KiB", "610.2 MiB", "3.6 GiB".
+// For messages; metadata and --json keep exact byte counts.
+inline std::string human_size(std::uint64_t bytes) {
+  static const char* const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  double value = static_cast<double>(bytes) / 1024.0;
+  std::size_t unit = 0;
+  // Rounding to one decimal could print "1024.0 MiB"; move up a unit before that happens.
+  while (value >= 1023.95 && unit + 1 < sizeof(units) / sizeof(units[0])) {
+    value /= 1024.0;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f %s", value, units[unit]);
+  return text;
+}
+
+// Durations for people: "0.4 s", "13.2 s", "2 min 05 s", "1 h 02 min".
+inline std::string human_duration(double seconds) {
+  if (seconds < 0) seconds = 0;
+  char text[32];
+  if (seconds < 59.95) {
+    std::snprintf(text, sizeof text, "%.1f s", seconds);
+  } else if (seconds < 3600) {
+    const auto whole = static_cast<std::uint64_t>(std::llround(seconds));
+    std::snprintf(text, sizeof text, "%llu min %02llu s", static_cast<unsigned long long>(whole / 60),
+                  static_cast<unsigned long long>(whole % 60));
+  } else {
+    const auto minutes = static_cast<std::uint64_t>(std::llround(seconds / 60));
+    std::snprintf(text, sizeof text, "%llu h %02llu min", static_cast<unsigned long long>(minutes / 60),
+                  static_cast<unsigned long long>(minutes % 60));
+  }
+  return text;
+}
 
 }  // namespace pgseed::core

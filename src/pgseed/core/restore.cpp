@@ -8,7 +8,6 @@
 #include "pgseed/error.h"
 #include "pgseed/pg/database.h"
 #include "pgseed/util/fs.h"
-#include "pgseed/util/human.h"
 #include "pgseed/util/subprocess.h"
 #include "pgseed/util/time.h"
 
@@ -69,7 +68,7 @@ void restore_whole(pg::Connection& admin, const pg::ConnInfo& target, const pg::
                 " (" + std::to_string(jobs) + " jobs)");
   auto phase = std::chrono::steady_clock::now();
   auto took = [&phase] {
-    const std::string seconds = util::format_seconds(util::seconds_since(phase));
+    const std::string seconds = core::human_duration(util::seconds_since(phase));
     phase = std::chrono::steady_clock::now();
     return seconds;
   };
@@ -280,7 +279,7 @@ RestoreResult restore_dump(const pg::ConnInfo& target, const pg::PgTools& tools,
   }
   if (partial) restore_partial(target, tools, verified, result, reporter);
   else restore_whole(admin, target, tools, verified, options, state, result, reporter);
-  reporter.info("restored " + database + " in " + util::format_seconds(util::seconds_since(started)));
+  reporter.info("restored " + database + " in " + core::human_duration(util::seconds_since(started)));
   return result;
 }
 

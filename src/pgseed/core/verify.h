@@ -17,10 +17,16 @@ namespace pgseed::core {
 
 enum class VerifyStatus {
   ok,
-  missing,            // the dump file does not exist
-  lfs_pointer,        // the file is a Git LFS pointer, not the dump
+  missing,           // nothing at the dump path
+  dangling_link,     // the dump path is a symbolic link to nothing (a latest link whose dump is gone)
+  directory,         // the dump path is a directory
+  not_regular_file,  // a FIFO, socket or device: not something to hash or restore
+  unreadable,        // the file is there but cannot be opened or read (permissions, I/O)
+  lfs_pointer,       // the file is a Git LFS pointer, not the dump
   metadata_missing,
-  metadata_invalid,   // unreadable, malformed, or for another file
+  metadata_unreadable,  // the metadata file is there but cannot be read
+  metadata_invalid,     // not JSON, or a field missing or of the wrong kind. Its "file" field is not
+                        // compared with the dump's name: installed copies are renamed, the checksum is what counts
   size_mismatch,
   checksum_mismatch,
 };
@@ -30,7 +36,9 @@ const char* to_string(VerifyStatus status);
 struct VerifyResult {
   VerifyStatus status = VerifyStatus::ok;
   std::filesystem::path dump_path;      // as given (may be the latest link)
-  std::filesystem::path resolved_path;  // the real file behind links
+  std::filesystem::path resolved_path;  // the real file behind links, resolved once: the size and
+                                        // checksum are of this file, and restore must use it, not
+                                        // dump_path, whose link another run may move meanwhile
   std::filesystem::path metadata_path;
   std::optional<DumpMetadata> metadata;
   std::string actual_checksum;

@@ -98,7 +98,8 @@ void append_json_string(std::string& out, std::string_view text) {
 
 void append_fixed(std::string& out, double value, int scale) {
   char buffer[64];
-  // to_chars: exact shortest-correct formatting without printf's locale and parsing overhead.
+  // to_chars with a precision: correctly rounded to `scale` decimals (the shortest round-trip form is
+  // what it gives without one), whatever the locale, and without parsing a printf format.
   const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, scale);
   out.append(buffer, static_cast<std::size_t>(result.ptr - buffer));
 }
