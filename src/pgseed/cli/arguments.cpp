@@ -34,6 +34,9 @@ const OptionSpec database_url_file{"database-url-file", 0, "FILE", "read the URL
 const OptionSpec project_dir{"project-dir", 'C', "DIR", "project with migrations/ and seeds/ (default: .)"};
 const OptionSpec environment{"environment", 'e', "ENV", "environment name (default: $PGSEED_ENVIRONMENT or dev)"};
 const OptionSpec dump_dir{"dump-dir", 0, "DIR", "where dumps live (default: $PGSEED_DUMP_DIR or <project>/dumps)"};
+const OptionSpec snapshot_dir{"snapshot-dir", 0, "DIR",
+                              "where snapshots live (default: $PGSEED_SNAPSHOT_DIR or <project>/.pgseed/snapshots)"};
+const OptionSpec no_wait{"no-wait", 0, nullptr, "fail at once when another pgseed run holds the database"};
 const OptionSpec quiet{"quiet", 'q', nullptr, "print only results and errors"};
 const OptionSpec help{"help", 'h', nullptr, "show this help"};
 const OptionSpec set_count{"set", 0, "TABLE=N", "generate exactly N rows of TABLE (repeatable; also PGSEED_COUNT_<TABLE>)"};
@@ -58,13 +61,26 @@ const std::vector<CommandSpec>& command_specs() {
        {database_url, database_url_file, project_dir, environment, dump_dir, set_count, scale,
         {"allow-empty", 0, nullptr, "dump even when no table has rows"},
         {"compress", 'Z', "N", "pg_dump compression level 0-9 (default: 1)"}, quiet, help}},
-      {"restore", "verify a dump and restore it without losing the existing database", "[DUMP]",
-       "DUMP defaults to <dump-dir>/<env>-seeded-latest.dump. The dump is verified first, restored into\n"
-       "a scratch database, its row counts checked, and only then swapped in for the target.",
-       {database_url, database_url_file, project_dir, environment, dump_dir,
+      {"restore", "verify a dump or snapshot and restore it without losing the existing database", "[NAME|DUMP]",
+       "NAME is a snapshot (pgseed list shows them); DUMP a dump file; the default is\n"
+       "<dump-dir>/<env>-seeded-latest.dump. It is verified first. Before an existing database is\n"
+       "replaced, a safety snapshot pre-restore-<db>-<time> is taken. A full archive is restored into a\n"
+       "scratch database, its row counts checked, and only then swapped in; a partial snapshot replaces\n"
+       "only its tables' data, in one transaction. Without a database configured: the local server.",
+       {database_url, database_url_file, project_dir, environment, dump_dir, snapshot_dir,
         {"yes", 'y', nullptr, "do not ask for confirmation"},
         {"force", 0, nullptr, "terminate sessions connected to the target"},
-        {"jobs", 'j', "N", "parallel pg_restore jobs (default: one per core)"}, quiet, help}},
+        {"jobs", 'j', "N", "parallel pg_restore jobs (default: one per core)"},
+        {"no-safety-snapshot", 0, nullptr, "do not snapshot the database before replacing it"}, no_wait, quiet, help}},
+      {"snapshot", "dump the database as it is now into the snapshot directory", "[NAME]",
+       "Writes <snapshot-dir>/NAME.dump and NAME.metadata.json (kind snapshot): no migrate, no seed.\n"
+       "NAME defaults to <database>-<UTC time>; an existing name needs --replace. Restore it with\n"
+       "pgseed restore NAME. Without a database configured: the project's local server.",
+       {database_url, database_url_file, project_dir, snapshot_dir,
+        {"message", 'm', "TEXT", "a note kept in the metadata"},
+        {"table", 't', "PATTERN", "only these tables (pg_dump pattern; repeatable): a partial snapshot"},
+        {"exclude-table", 'T', "PATTERN", "leave these tables out (pg_dump pattern; repeatable)"},
+        {"replace", 0, nullptr, "overwrite a snapshot of the same name"}, no_wait, quiet, help}},
       {"up", "start the project's local PostgreSQL server, print its DATABASE_URL", nullptr,
        "Starts the project's own persistent server (initdb on first use), on 127.0.0.1 and a port\n"
        "stable for the project. migrate, seed and restore use it when no database is configured.\n"
@@ -142,6 +158,13 @@ void apply_option(commands::Settings& settings, bool& quiet_flag, const std::str
   else if (name == "scale") settings.scale = parse_factor(name, value);
   else if (name == "clear") settings.clear = true;
   else if (name == "dry-run") settings.dry_run = true;
+  else if (name == "snapshot-dir") settings.snapshot_directory = value;
+  else if (name == "no-wait") settings.no_wait = true;
+  else if (name == "no-safety-snapshot") settings.no_safety_snapshot = true;
+  else if (name == "message") settings.note = value;
+  else if (name == "table") settings.tables.push_back(value);
+  else if (name == "exclude-table") settings.excluded_tables.push_back(value);
+  else if (name == "replace") settings.replace = true;
 }
 
 }  // namespace
@@ -153,6 +176,7 @@ Invocation parse_arguments(const std::vector<std::string>& arguments) {
   if (const char* url = environment_value("DATABASE_URL")) invocation.settings.database_url = url;
   if (const char* name = environment_value("PGSEED_ENVIRONMENT")) invocation.settings.environment = name;
   if (const char* directory = environment_value("PGSEED_DUMP_DIR")) invocation.settings.dump_directory = directory;
+  if (const char* directory = environment_value("PGSEED_SNAPSHOT_DIR")) invocation.settings.snapshot_directory = directory;
 
   if (arguments.empty()) {
     invocation.action = Action::help;

@@ -13,6 +13,7 @@ int run_seed(const Settings& settings, core::Reporter& reporter, std::ostream& o
 int run_dump(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 int run_restore(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 int run_verify(const Settings& settings, core::Reporter& reporter, std::ostream& out);
+int run_snapshot(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 int run_up(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 int run_down(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 

@@ -31,6 +31,13 @@ struct Settings {
   std::optional<double> scale;                 // --scale F
   bool clear = false;                          // seed --clear
   bool dry_run = false;                        // seed --dry-run
+  std::filesystem::path snapshot_directory;    // --snapshot-dir / PGSEED_SNAPSHOT_DIR; empty: <project>/.pgseed/snapshots
+  bool no_wait = false;                        // --no-wait: fail when another run holds the target
+  bool no_safety_snapshot = false;             // restore --no-safety-snapshot
+  std::string note;                            // snapshot -m
+  std::vector<std::string> tables;             // snapshot --table
+  std::vector<std::string> excluded_tables;    // snapshot --exclude-table
+  bool replace = false;                        // snapshot --replace
 };
 
 // --set and --scale as the seed engine takes them. Throws Error(usage) for a malformed --set.

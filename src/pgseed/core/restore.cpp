@@ -10,6 +10,7 @@
 #include "pgseed/util/fs.h"
 #include "pgseed/util/subprocess.h"
 #include "pgseed/util/time.h"
+#include "pgseed/util/unique_name.h"
 
 #include <algorithm>
 #include <chrono>
@@ -269,7 +270,10 @@ RestoreResult restore_dump(const pg::ConnInfo& target, const pg::PgTools& tools,
   }
   if (state.exists && options.safety_snapshot) {
     SnapshotOptions safety = *options.safety_snapshot;
+    // Second resolution: a restore in the same second as the last one gets a suffix, never a refusal.
     safety.name = default_snapshot_name("pre-restore-", database);
+    std::error_code ignored;
+    if (fs::exists(safety.directory / (safety.name + ".dump"), ignored)) safety.name += "-" + util::random_hex(2);
     safety.lock = TargetLock::held_by_caller;
     safety.tables.clear();
     safety.excluded_tables.clear();

@@ -25,7 +25,8 @@ std::string default_snapshot_name(const std::string& prefix, const std::string& 
   }
   if (name.empty() || !is_valid_name(std::string(1, name.front()))) name = "db" + name;
   const std::string time = "-" + util::compact_utc(std::chrono::system_clock::now());
-  return name.substr(0, 64 - time.size()) + time;
+  // Room is left for the "-xxxx" that a second snapshot in the same second gets.
+  return name.substr(0, 59 - time.size()) + time;
 }
 
 std::unique_ptr<SessionLock> lock_target(pg::Connection& admin, const std::string& database, bool wait, Reporter& reporter) {

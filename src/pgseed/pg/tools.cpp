@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <regex>
+#include <sstream>
 #include <system_error>
 #include <unistd.h>
 
@@ -84,7 +85,17 @@ util::CommandResult PgTools::run_client(const std::string& name, const ConnInfo&
   command.on_progress = std::move(on_progress);
   util::CommandResult result = util::run_command(command);
   if (!result.ok()) {
-    throw Error(ExitCode::failure, name + " failed: " + result.last_error_line());
+    // The line that says what went wrong, not the CONTEXT or summary lines that follow it.
+    std::string reason = result.last_error_line();
+    std::istringstream lines(result.stderr_text);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find("ERROR:") != std::string::npos || line.find("FATAL:") != std::string::npos ||
+          line.find(": error:") != std::string::npos) {
+        reason = line;
+        break;
+      }
+    }
+    throw Error(ExitCode::failure, name + " failed: " + reason);
   }
   return result;
 }
