@@ -57,6 +57,12 @@ struct CommandResult {
 // Runs the command to completion. A signal received by pgseed meanwhile is forwarded to the child,
 // and Interrupted is thrown once the child has exited. Throws std::system_error when the program
 // cannot be started at all.
+//
+// The child dies with us: it gets SIGKILL when pgseed dies, even by SIGKILL, so an orphaned pg_dump
+// never goes on filling a file nobody will keep (PR_SET_PDEATHSIG). The kernel sends that signal when
+// the *thread* that forked the child exits, not the process: call run_command only from a thread that
+// outlives the child (pgseed runs every command from its main thread, and run_command waits for the
+// child anyway). Grandchildren are not covered: a child that starts its own must arrange the same.
 CommandResult run_command(const Command& command);
 
 // Looks `name` up in PATH; empty when not found.
