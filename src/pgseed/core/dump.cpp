@@ -83,6 +83,8 @@ DumpResult write_dump(const pg::ConnInfo& target, const pg::PgTools& tools, cons
   }
 
   fs::create_directories(options.project.dump_directory);
+  // A run killed mid-dump leaves its hidden temporary file behind; its lock died with it.
+  util::remove_abandoned_temporaries(options.project.dump_directory);
   // Names have one-second resolution. A second dump of the same commit within the same second (a
   // script, a test) waits for the next second rather than failing or overwriting.
   auto now = std::chrono::system_clock::now();
