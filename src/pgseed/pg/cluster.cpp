@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <netinet/in.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -134,6 +135,29 @@ int kill_processes_using(const char* directory) {
   return killed;
 }
 
+// A postmaster that died by SIGKILL leaves its small System V segment behind, one per kill, until
+// the system's limit on segments is reached. Its key and id are on line 7 of postmaster.pid.
+void remove_shared_memory(const char* pid_file) {
+  char text[1024];
+  if (read_small_file(pid_file, text, sizeof text) <= 0) return;
+  const char* line = text;
+  for (int skipped = 0; skipped < 6 && line != nullptr; ++skipped) {
+    line = std::strchr(line, '\n');
+    if (line != nullptr) ++line;
+  }
+  if (line == nullptr) return;
+  char* end = nullptr;
+  const long key = std::strtol(line, &end, 10);
+  const long id = std::strtol(end, &end, 10);
+  if (key <= 0 || id < 0 || end == line) return;
+  struct shmid_ds info {};
+  // Only that very segment, and only when nothing uses it any more.
+  if (::shmctl(static_cast<int>(id), IPC_STAT, &info) == 0 && info.shm_perm.__key == static_cast<key_t>(key) &&
+      info.shm_nattch == 0) {
+    ::shmctl(static_cast<int>(id), IPC_RMID, nullptr);
+  }
+}
+
 // What the watchdog does when its owner is gone: stop whatever server runs in `directory`, then
 // everything else still working in it, then remove it.
 [[noreturn]] void clean_up_after_owner(const char* directory, const char* pid_file) {
@@ -155,6 +179,7 @@ int kill_processes_using(const char* directory) {
     quiet = kill_processes_using(directory) == 0 ? quiet + 1 : 0;
     ::usleep(50000);
   }
+  remove_shared_memory(pid_file);
   ::execl("/bin/rm", "rm", "-rf", "--", directory, static_cast<char*>(nullptr));
   ::_exit(1);
 }
