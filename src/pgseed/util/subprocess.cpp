@@ -161,6 +161,17 @@ CommandResult run_command(const Command& command) {
                child_fd(command.stdout_mode, out_pipe.write_end), child_fd(command.stderr_mode, err_pipe.write_end),
                exec_error.write_end.get(), parent);
   }
+  // Should anything below throw (poll, an allocation), the child must not run on unwatched.
+  struct Reaper {
+    pid_t pid;
+    bool reaped = false;
+    ~Reaper() {
+      if (reaped) return;
+      ::kill(pid, SIGKILL);
+      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+  } reaper{pid};
   std::optional<ForwardInterruptTo> forward;
   if (command.on_interrupt == Command::OnInterrupt::forward_and_throw) forward.emplace(pid, SIGTERM);
   // Our copies of the child's ends: the pipes reach EOF only once the child alone holds them.
@@ -200,7 +211,10 @@ CommandResult run_command(const Command& command) {
   // A child that closed its output early (or never had captured output) may still be running.
   for (;;) {
     const pid_t waited = ::waitpid(pid, &status, command.on_progress ? WNOHANG : 0);
-    if (waited == pid) break;
+    if (waited == pid) {
+      reaper.reaped = true;
+      break;
+    }
     if (waited < 0 && errno != EINTR) throw std::system_error(errno, std::generic_category(), "waitpid");
     if (waited == 0) {
       maybe_report_progress();
