@@ -9,6 +9,11 @@
 // across PIDs, containers and hosts sharing the directory) and holds an exclusive flock(2) for as long
 // as the AtomicFile lives. The lock goes away with the process however it dies, so a temporary whose
 // lock is free has no owner any more, and remove_abandoned_temporaries() may delete it.
+//
+// On NFS the kernel emulates flock with POSIX record locks, which belong to the process and are all
+// dropped when it closes *any* descriptor of the file. There, a process that opens temporary_path()
+// itself (to hash it, say) and closes it again loses the lock until commit(); another process's
+// pg_dump writing to it does not matter.
 #pragma once
 
 #include "pgseed/util/unique_fd.h"
