@@ -5,10 +5,12 @@
 #include "pgseed/util/subprocess.h"
 #include "pgseed/util/unique_fd.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <functional>
 #include <dirent.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
@@ -85,6 +87,43 @@ TEST_CASE("running commands leaks no file descriptor, also when the program cann
     CHECK_THROWS_AS(util::run_command(missing), std::system_error);
   }
   CHECK(open_descriptor_count() == before);
+}
+
+TEST_CASE("a command that cannot get its pipes leaks none of those it got", "[unit][subprocess]") {
+  struct rlimit saved {};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  // New descriptors get the lowest free numbers below the limit: find the limit that leaves `room`.
+  std::vector<int> open_numbers;
+  for (const auto& entry : fs::directory_iterator("/proc/self/fd")) {
+    open_numbers.push_back(std::stoi(entry.path().filename().string()));
+  }
+  auto limit_leaving = [&](int room) {
+    for (int limit = 0;; ++limit) {
+      const auto taken = std::count_if(open_numbers.begin(), open_numbers.end(), [&](int fd) { return fd < limit; });
+      if (limit - taken == room) return limit;
+    }
+  };
+  int failed_starts = 0;
+  for (int room = 1; room <= 6; ++room) {
+    INFO(room << " free descriptors");
+    const std::size_t before = open_descriptor_count();
+    struct rlimit tight = saved;
+    tight.rlim_cur = static_cast<rlim_t>(limit_leaving(room));
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &tight) == 0);
+    util::Command command;
+    command.argv = {"/bin/true"};
+    command.stderr_mode = util::Stream::discard;  // /dev/null, one pipe, the exec error pipe
+    bool threw = false;
+    try {
+      util::run_command(command);
+    } catch (const std::system_error&) {
+      threw = true;
+    }
+    ::setrlimit(RLIMIT_NOFILE, &saved);
+    if (threw) ++failed_starts;
+    CHECK(open_descriptor_count() == before);
+  }
+  CHECK(failed_starts > 0);  // the limit did bite, at /dev/null, a pipe or the exec error pipe
 }
 
 TEST_CASE("the progress callback still runs while a command works", "[unit][subprocess]") {
