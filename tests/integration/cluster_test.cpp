@@ -198,7 +198,7 @@ TEST_CASE("a SIGKILL during pg_dump stops pg_dump, and the next dump removes its
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (pg_dump.empty() && std::chrono::steady_clock::now() < deadline && testing::process_alive(pgseed)) {
     // The pg_dump that writes the dump, not the one asked for its version.
-    for (const pid_t pid : testing::child_processes(pgseed, "pg_dump")) {
+    for (const pid_t pid : testing::descendant_processes(pgseed, "pg_dump")) {
       if (testing::describe_process(pid).find("--file=") != std::string::npos) pg_dump.push_back(pid);
     }
   }
@@ -224,4 +224,39 @@ TEST_CASE("a SIGKILL during pg_dump stops pg_dump, and the next dump removes its
   for (const auto& entry : fs::directory_iterator(project.dumps())) {
     CHECK(!util::is_temporary_name(entry.path().filename().string()));
   }
+}
+
+TEST_CASE("a SIGKILL during pg_restore stops pg_restore and its parallel workers", "[integration][cluster][kill]") {
+  testing::ScratchProject project;
+  // Two big tables, so that both parallel workers have long work when the kill comes.
+  project.write("seeds/bulk.sql",
+                "CREATE TABLE bulk_a AS SELECT g AS id, md5(g::text) || md5((-g)::text) AS body "
+                "FROM generate_series(1, 400000) g;"
+                "CREATE TABLE bulk_b AS SELECT * FROM bulk_a;");
+  project.write("seeds/dev.json", R"({"seed": 1, "steps": [{"sql": "bulk.sql"}]})");
+  const auto source = testing::fresh_database("killrestore_source");
+  REQUIRE(testing::run_pgseed({"dump", "--project-dir", project.root().string(), "--database-url",
+                               source.keyword_string()}).exit_code == 0);
+  const auto target = testing::fresh_database("killrestore_target");
+  const pid_t pgseed = testing::start_pgseed({"restore", "--yes", "--jobs", "2", "--database-url",
+                                              target.keyword_string(),
+                                              testing::latest_real_dump(project.dumps()).string()});
+  std::vector<pid_t> restoring;  // pg_restore and the workers it forked
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (restoring.size() < 3 && std::chrono::steady_clock::now() < deadline && testing::process_alive(pgseed)) {
+    restoring = testing::descendant_processes(pgseed, "pg_restore");
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the workers are inside COPY now
+  ::kill(pgseed, SIGKILL);
+  ::waitpid(pgseed, nullptr, 0);
+  REQUIRE(restoring.size() == 3);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::string survivors;
+  for (const pid_t pid : restoring) {
+    if (testing::process_alive(pid)) {
+      survivors += testing::describe_process(pid) + "\n";
+      ::kill(pid, SIGKILL);
+    }
+  }
+  CHECK(survivors == "");
 }

@@ -150,14 +150,24 @@ std::vector<pid_t> processes_using(const fs::path& directory) {
   return found;
 }
 
-std::vector<pid_t> child_processes(pid_t parent, const std::string& name) {
-  std::vector<pid_t> found;
+std::vector<pid_t> descendant_processes(pid_t ancestor, const std::string& name) {
+  struct Entry {
+    pid_t pid;
+    pid_t parent;
+    std::string name;
+  };
+  std::vector<Entry> running;
   for (const pid_t pid : all_processes()) {
     char state = 0;
-    pid_t its_parent = 0;
-    std::string its_name;
-    if (read_stat(pid, state, its_parent, its_name) && its_parent == parent && its_name == name && state != 'Z') {
-      found.push_back(pid);
+    Entry entry{pid, 0, {}};
+    if (read_stat(pid, state, entry.parent, entry.name) && state != 'Z' && state != 'X') running.push_back(entry);
+  }
+  std::vector<pid_t> lineage{ancestor}, found;
+  for (std::size_t next = 0; next < lineage.size(); ++next) {
+    for (const Entry& entry : running) {
+      if (entry.parent != lineage[next]) continue;
+      lineage.push_back(entry.pid);
+      if (entry.name == name) found.push_back(entry.pid);
     }
   }
   return found;

@@ -49,8 +49,8 @@ bool process_alive(pid_t pid);
 // Running processes, other than this one, that work in `directory` (their cwd is in it) or name it on
 // their command line.
 std::vector<pid_t> processes_using(const std::filesystem::path& directory);
-// The running children of `parent` whose name (comm) is `name`.
-std::vector<pid_t> child_processes(pid_t parent, const std::string& name);
+// The running descendants of `ancestor` (children, their children, ...) whose name (comm) is `name`.
+std::vector<pid_t> descendant_processes(pid_t ancestor, const std::string& name);
 // A one-line description of a process, for failure messages: "1234 postgres -D /tmp/...".
 std::string describe_process(pid_t pid);
 

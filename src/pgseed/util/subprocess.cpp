@@ -15,6 +15,7 @@
 #include <pwd.h>
 #include <sstream>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <system_error>
 #include <unistd.h>
@@ -89,11 +90,15 @@ std::vector<std::string> build_environment(const Command& command) {
     (void)!::write(error_pipe, &code, sizeof code);
     ::_exit(127);
   };
-  // Restore default signal dispositions: the child must not inherit our ignore of SIGPIPE.
+  // Restore default signal dispositions (the child must not inherit our ignore of SIGPIPE) and the
+  // mask the guardian blocked.
   struct sigaction defaults;
   std::memset(&defaults, 0, sizeof defaults);
   defaults.sa_handler = SIG_DFL;
-  for (int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::sigaction(signal_number, &defaults, nullptr);
+  for (int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGUSR1}) ::sigaction(signal_number, &defaults, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
 
   const int stdin_fd = ::open(command.stdin_file.empty() ? "/dev/null" : command.stdin_file.c_str(), O_RDONLY | O_CLOEXEC);
   if (stdin_fd < 0 || ::dup2(stdin_fd, 0) < 0) fail(errno);
@@ -112,6 +117,67 @@ std::vector<std::string> build_environment(const Command& command) {
   ::execve(program.c_str(), argv, envp);
   fail(errno);
   ::_exit(127);  // not reached; tells the compiler this function does not return
+}
+
+// The guardian: a process between pgseed and the program, leading a process group of its own that
+// the program and everything it forks without leaving the group belong to (pg_restore's parallel
+// workers, say). PR_SET_PDEATHSIG covers only a direct child, so the guardian takes it (as SIGUSR1)
+// and kills the whole group when pgseed dies. Signals pgseed forwards (SIGTERM, SIGINT, SIGHUP) go
+// on to the program; the guardian exits the way the program did.
+volatile sig_atomic_t guarded_pid = 0;
+
+extern "C" void on_guardian_signal(int signal_number) {
+  if (signal_number == SIGUSR1) {
+    ::kill(0, SIGKILL);  // our whole group, us included
+  } else if (guarded_pid > 0) {
+    ::kill(guarded_pid, signal_number);
+  }
+}
+
+[[noreturn]] void run_guardian(const Command& command, const fs::path& program, char* const* argv, char* const* envp,
+                               int stdout_fd, int stderr_fd, int error_pipe, pid_t parent) {
+  auto fail = [&](int code) {
+    (void)!::write(error_pipe, &code, sizeof code);
+    ::_exit(127);
+  };
+  sigset_t handled;
+  sigemptyset(&handled);
+  for (int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) sigaddset(&handled, signal_number);
+  ::sigprocmask(SIG_BLOCK, &handled, nullptr);  // until guarded_pid is known
+  struct sigaction action;
+  std::memset(&action, 0, sizeof action);
+  action.sa_handler = on_guardian_signal;
+  for (int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) ::sigaction(signal_number, &action, nullptr);
+  if (::setpgid(0, 0) != 0) fail(errno);
+  if (::prctl(PR_SET_PDEATHSIG, SIGUSR1) != 0) fail(errno);
+  // If pgseed died between fork and here, the death signal will never come.
+  if (::getppid() != parent) ::_exit(127);
+  const pid_t guardian = ::getpid();
+  const pid_t child = ::fork();
+  if (child < 0) fail(errno);
+  if (child == 0) exec_child(command, program, argv, envp, stdout_fd, stderr_fd, error_pipe, guardian);
+  guarded_pid = child;
+  // Our copies of the pipes would keep pgseed from seeing the end of the output.
+  for (int fd : {stdout_fd, stderr_fd, error_pipe}) {
+    if (fd >= 0) ::close(fd);
+  }
+  ::sigprocmask(SIG_UNBLOCK, &handled, nullptr);
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) ::_exit(127);
+  }
+  if (WIFEXITED(status)) ::_exit(WEXITSTATUS(status));
+  // Die of the same signal, so that pgseed sees what the program saw; without a core file of ours.
+  const int signal_number = WTERMSIG(status);
+  struct rlimit no_core {0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
+  ::signal(signal_number, SIG_DFL);
+  sigset_t only;
+  sigemptyset(&only);
+  sigaddset(&only, signal_number);
+  ::sigprocmask(SIG_UNBLOCK, &only, nullptr);
+  ::kill(guardian, signal_number);
+  ::_exit(128 + signal_number);
 }
 
 void read_available(UniqueFd& fd, std::string& sink) {
@@ -157,9 +223,9 @@ CommandResult run_command(const Command& command) {
   const pid_t pid = ::fork();
   if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
   if (pid == 0) {
-    exec_child(command, program, argv_pointers.data(), env_pointers.data(),
-               child_fd(command.stdout_mode, out_pipe.write_end), child_fd(command.stderr_mode, err_pipe.write_end),
-               exec_error.write_end.get(), parent);
+    run_guardian(command, program, argv_pointers.data(), env_pointers.data(),
+                 child_fd(command.stdout_mode, out_pipe.write_end), child_fd(command.stderr_mode, err_pipe.write_end),
+                 exec_error.write_end.get(), parent);
   }
   // Should anything below throw (poll, an allocation), the child must not run on unwatched.
   struct Reaper {
@@ -167,7 +233,7 @@ CommandResult run_command(const Command& command) {
     bool reaped = false;
     ~Reaper() {
       if (reaped) return;
-      ::kill(pid, SIGKILL);
+      ::kill(-pid, SIGKILL);  // the guardian's group: the program and whatever it forked
       while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
       }
     }
