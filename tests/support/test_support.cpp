@@ -5,8 +5,14 @@
 #include <atomic>
 #include <fstream>
 #include <memory>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
 #include <sstream>
+#include <sys/prctl.h>
 #include <unistd.h>
+
+extern char** environ;
 
 namespace pgseed::testing {
 namespace fs = std::filesystem;
@@ -85,6 +91,128 @@ PgseedRun run_pgseed(std::vector<std::string> arguments, std::map<std::string, s
   for (auto& [key, value] : env) command.env[key] = value;
   const auto result = util::run_command(command);
   return PgseedRun{result.exit_code, result.stdout_text, result.stderr_text};
+}
+
+pid_t start_pgseed(std::vector<std::string> arguments, std::map<std::string, std::optional<std::string>> env) {
+  for (const char* variable : {"DATABASE_URL", "PGSEED_ENVIRONMENT", "PGSEED_DUMP_DIR"}) {
+    if (env.find(variable) == env.end()) env[variable] = std::nullopt;
+  }
+  std::map<std::string, std::string> merged;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const char* equals = std::strchr(*entry, '=');
+    if (equals != nullptr) merged[std::string(*entry, static_cast<std::size_t>(equals - *entry))] = equals + 1;
+  }
+  for (const auto& [key, value] : env) {
+    if (value) merged[key] = *value;
+    else merged.erase(key);
+  }
+  std::vector<std::string> argv_text{PGSEED_BINARY}, env_text;
+  argv_text.insert(argv_text.end(), arguments.begin(), arguments.end());
+  for (const auto& [key, value] : merged) env_text.push_back(key + "=" + value);
+  std::vector<char*> argv, envp;
+  for (auto& arg : argv_text) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  for (auto& entry : env_text) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    ::execve(argv[0], argv.data(), envp.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+namespace {
+std::string read_proc(pid_t pid, const char* leaf) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/" + leaf, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// The state letter and parent from /proc/PID/stat ("pid (comm) S ppid ..."; comm may hold spaces).
+bool read_stat(pid_t pid, char& state, pid_t& parent, std::string& name) {
+  const std::string stat = read_proc(pid, "stat");
+  const auto open = stat.find('('), close = stat.rfind(')');
+  if (open == std::string::npos || close == std::string::npos) return false;
+  name = stat.substr(open + 1, close - open - 1);
+  std::istringstream rest(stat.substr(close + 1));
+  long ppid = 0;
+  if (!(rest >> state >> ppid)) return false;
+  parent = static_cast<pid_t>(ppid);
+  return true;
+}
+
+std::vector<pid_t> all_processes() {
+  std::vector<pid_t> pids;
+  std::error_code error;
+  for (fs::directory_iterator it("/proc", error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (!name.empty() && name.find_first_not_of("0123456789") == std::string::npos) pids.push_back(std::stoi(name));
+  }
+  return pids;
+}
+}  // namespace
+
+bool process_alive(pid_t pid) {
+  if (::kill(pid, 0) != 0) return false;
+  char state = 0;
+  pid_t parent = 0;
+  std::string name;
+  return read_stat(pid, state, parent, name) && state != 'Z' && state != 'X';
+}
+
+std::vector<pid_t> processes_using(const fs::path& directory) {
+  const std::string text = directory.string();
+  std::vector<pid_t> found;
+  for (const pid_t pid : all_processes()) {
+    if (pid == ::getpid() || !process_alive(pid)) continue;
+    std::error_code error;
+    const std::string cwd = fs::read_symlink("/proc/" + std::to_string(pid) + "/cwd", error).string();
+    if ((!error && cwd.compare(0, text.size(), text) == 0) || read_proc(pid, "cmdline").find(text) != std::string::npos) {
+      found.push_back(pid);
+    }
+  }
+  return found;
+}
+
+std::vector<pid_t> descendant_processes(pid_t ancestor, const std::string& name) {
+  struct Entry {
+    pid_t pid;
+    pid_t parent;
+    std::string name;
+  };
+  std::vector<Entry> running;
+  for (const pid_t pid : all_processes()) {
+    char state = 0;
+    Entry entry{pid, 0, {}};
+    if (read_stat(pid, state, entry.parent, entry.name) && state != 'Z' && state != 'X') running.push_back(entry);
+  }
+  std::vector<pid_t> lineage{ancestor}, found;
+  for (std::size_t next = 0; next < lineage.size(); ++next) {
+    for (const Entry& entry : running) {
+      if (entry.parent != lineage[next]) continue;
+      lineage.push_back(entry.pid);
+      if (entry.name == name) found.push_back(entry.pid);
+    }
+  }
+  return found;
+}
+
+std::string describe_process(pid_t pid) {
+  std::string cmdline = read_proc(pid, "cmdline");
+  for (char& c : cmdline) {
+    if (c == '\0') c = ' ';
+  }
+  return std::to_string(pid) + " " + cmdline;
 }
 
 namespace {

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 namespace pgseed::testing {
@@ -45,6 +46,21 @@ std::filesystem::path local_server_directory();
 // unless `env` sets them.
 PgseedRun run_pgseed(std::vector<std::string> arguments,
                      std::map<std::string, std::optional<std::string>> env = {});
+
+// Starts the built pgseed binary in the background (same environment rules as run_pgseed; stdout and
+// stderr go to /dev/null) and returns its pid, for a test that signals it. The caller reaps it with
+// waitpid. It is SIGKILLed if the test process dies first.
+pid_t start_pgseed(std::vector<std::string> arguments, std::map<std::string, std::optional<std::string>> env = {});
+
+// Whether `pid` is a running process (a zombie is not: it has died and waits to be reaped).
+bool process_alive(pid_t pid);
+// Running processes, other than this one, that work in `directory` (their cwd is in it) or name it on
+// their command line.
+std::vector<pid_t> processes_using(const std::filesystem::path& directory);
+// The running descendants of `ancestor` (children, their children, ...) whose name (comm) is `name`.
+std::vector<pid_t> descendant_processes(pid_t ancestor, const std::string& name);
+// A one-line description of a process, for failure messages: "1234 postgres -D /tmp/...".
+std::string describe_process(pid_t pid);
 
 // A throwaway copy of the example app (migrations/ and seeds/) to edit freely.
 class ScratchProject {

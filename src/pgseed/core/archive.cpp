@@ -4,6 +4,7 @@
 #include "pgseed/core/inventory.h"
 #include "pgseed/core/migrations.h"
 #include "pgseed/error.h"
+#include "pgseed/util/atomic_file.h"
 #include "pgseed/util/fs.h"
 #include "pgseed/util/sha256.h"
 
@@ -103,6 +104,10 @@ ArchiveResult write_archive(const pg::ConnInfo& target, const pg::PgTools& tools
   }
 
   fs::create_directories(request.directory);
+  // What killed runs left here: temporary files whose writer (and so whose lock) is gone.
+  for (const auto& removed : util::remove_abandoned_temporaries(request.directory)) {
+    reporter.info("removed " + removed.filename().string() + ", left behind by a pgseed run that is gone");
+  }
   const auto now = std::chrono::system_clock::now();
   const fs::path dump_path = request.directory / request.file_name(source, now);
   const fs::path metadata_path = metadata_path_for(dump_path);

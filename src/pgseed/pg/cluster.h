@@ -4,7 +4,9 @@
 // It lives in a fresh temporary directory, listens on 127.0.0.1 at a free port and on a unix socket
 // in that directory, and is stopped and removed by the destructor, also when the job fails or is
 // interrupted (a signal is forwarded to the postmaster as a fast shutdown). A watchdog process stops
-// and removes it even when this process dies without unwinding (SIGKILL, abort, a crashed test). initdb and postgres refuse
+// and removes it even when this process dies without unwinding (SIGKILL, abort, a crashed test), at
+// any moment: the watchdog is forked first and creates the directory itself, so it covers initdb and a
+// server that pg_ctl launched but that has not written its pid file yet. initdb and postgres refuse
 // to run as root, so under root the server runs as the `postgres` account, which owns the directory.
 #pragma once
 
@@ -20,6 +22,8 @@
 #include <string>
 
 namespace pgseed::pg {
+
+class ClusterWatchdog;
 
 struct ClusterOptions {
   std::filesystem::path parent_directory;  // empty: $TMPDIR or /tmp
@@ -50,22 +54,21 @@ public:
 
 private:
   void finish_start();
-  void start_watchdog();
-  void disarm_watchdog() noexcept;
   util::CommandResult run_as_server_user(
       std::vector<std::string> argv,
       util::Command::OnInterrupt on_interrupt = util::Command::OnInterrupt::forward_and_throw) const;
 
   PgTools tools_;
   ClusterOptions options_;
+  std::optional<util::UserIdentity> server_user_;
+  // Declared before directory_, so destroyed after it: the watchdog outlives the directory.
+  std::unique_ptr<ClusterWatchdog> watchdog_;
   std::unique_ptr<util::TemporaryDirectory> directory_;
   std::filesystem::path socket_directory_;
-  std::optional<util::UserIdentity> server_user_;
   int port_ = 0;
   pid_t postmaster_pid_ = 0;
   std::unique_ptr<util::ForwardInterruptTo> forward_signals_;
-  int watchdog_pipe_ = -1;   // write end; its closing (even by SIGKILL) wakes the watchdog
-  pid_t watchdog_pid_ = 0;
+  bool stopped_cleanly_ = false;  // pg_ctl stop succeeded: nothing of the server is left to kill
   bool running_ = false;
 };
 

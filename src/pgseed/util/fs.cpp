@@ -1,5 +1,8 @@
 #include "pgseed/util/fs.h"
 
+#include "pgseed/util/unique_fd.h"
+#include "pgseed/util/unique_name.h"
+
 #include <cerrno>
 #include <cstdlib>
 #include <fcntl.h>
@@ -37,26 +40,15 @@ std::string read_file_prefix(const fs::path& path, std::size_t limit) {
 }
 
 void fsync_path(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw_errno("cannot open " + path.string() + " for fsync");
-  if (::fsync(fd) != 0) {
-    const int saved = errno;
-    ::close(fd);
-    throw std::system_error(saved, std::generic_category(), "cannot fsync " + path.string());
-  }
-  ::close(fd);
+  const UniqueFd fd = checked_fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC), "cannot open " + path.string() + " for fsync");
+  if (::fsync(fd.get()) != 0) throw_errno("cannot fsync " + path.string());
 }
 
 void fsync_directory(const fs::path& directory) {
-  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw_errno("cannot open directory " + directory.string() + " for fsync");
+  const UniqueFd fd = checked_fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+                                 "cannot open directory " + directory.string() + " for fsync");
   // Some filesystems refuse fsync on directories (EINVAL); the rename is as durable as they allow.
-  if (::fsync(fd) != 0 && errno != EINVAL) {
-    const int saved = errno;
-    ::close(fd);
-    throw std::system_error(saved, std::generic_category(), "cannot fsync directory " + directory.string());
-  }
-  ::close(fd);
+  if (::fsync(fd.get()) != 0 && errno != EINVAL) throw_errno("cannot fsync directory " + directory.string());
 }
 
 void durable_rename(const fs::path& from, const fs::path& to) {
@@ -66,10 +58,23 @@ void durable_rename(const fs::path& from, const fs::path& to) {
   fsync_directory(to.has_parent_path() ? to.parent_path() : fs::path("."));
 }
 
+fs::path unique_temporary_path(const fs::path& final_path) {
+  const fs::path directory = final_path.has_parent_path() ? final_path.parent_path() : fs::path(".");
+  return directory / ("." + final_path.filename().string() + ".tmp-" + random_hex(8));
+}
+
+bool is_temporary_name(const std::string& name) {
+  const std::string marker = ".tmp-";
+  const std::size_t at = name.rfind(marker);
+  if (name.size() < 2 || name[0] != '.' || at == std::string::npos || at == 0) return false;
+  const std::string suffix = name.substr(at + marker.size());
+  return !suffix.empty() && suffix.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
 void replace_symlink_atomically(const fs::path& target, const fs::path& link) {
-  fs::path temporary = link;
-  temporary += ".tmp-" + std::to_string(::getpid());
-  ::unlink(temporary.c_str());
+  // A unique hidden name: concurrent runs never replace each other's half-made link, and one left
+  // by a kill is recognisable (remove_abandoned_temporaries deletes it once it is old).
+  const fs::path temporary = unique_temporary_path(link);
   if (::symlink(target.c_str(), temporary.c_str()) != 0) {
     throw_errno("cannot create link " + temporary.string());
   }

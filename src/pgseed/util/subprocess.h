@@ -57,6 +57,18 @@ struct CommandResult {
 // Runs the command to completion. A signal received by pgseed meanwhile is forwarded to the child,
 // and Interrupted is thrown once the child has exited. Throws std::system_error when the program
 // cannot be started at all.
+//
+// The child dies with us, and so does whatever it forked: when pgseed dies, even by SIGKILL, an
+// orphaned pg_dump never goes on filling a file nobody will keep, nor pg_restore's parallel workers a
+// database. The program runs under a small guardian process (a fork of ours) that leads a process
+// group of its own and holds PR_SET_PDEATHSIG; on our death it SIGKILLs the group. A program that
+// leaves the group (setsid: pg_ctl's postmaster) is not covered; the embedded cluster has a watchdog
+// for that. The kernel sends the death signal when the *thread* that forked exits, not the process:
+// call run_command only from a thread that outlives the child (pgseed runs every command from its
+// main thread, and run_command waits for the child anyway).
+//
+// Being in its own process group, the program does not get a terminal's Ctrl-C directly: pgseed
+// forwards it (as SIGTERM), or, for cleanup commands (OnInterrupt::ignore), lets them finish.
 CommandResult run_command(const Command& command);
 
 // Looks `name` up in PATH; empty when not found.
