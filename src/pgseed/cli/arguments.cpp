@@ -72,6 +72,16 @@ const std::vector<CommandSpec>& command_specs() {
         {"force", 0, nullptr, "terminate sessions connected to the target"},
         {"jobs", 'j', "N", "parallel pg_restore jobs (default: one per core)"},
         {"no-safety-snapshot", 0, nullptr, "do not snapshot the database before replacing it"}, no_wait, quiet, help}},
+      {"reset", "put the database back to the latest dump in a template copy's time", nullptr,
+       "The first reset of a dump restores it into a template database; later resets clone the\n"
+       "template and swap the copy in, as restore does. With --set/--scale: migrate and seed with\n"
+       "those counts instead, kept as a template of its own. Without a database configured: the\n"
+       "project's local server.",
+       {database_url, database_url_file, project_dir, environment, dump_dir, set_count, scale,
+        {"yes", 'y', nullptr, "do not ask for confirmation"},
+        {"force", 0, nullptr, "terminate sessions connected to the target"},
+        {"jobs", 'j', "N", "parallel pg_restore jobs when a template is built (default: one per core)"}, no_wait, quiet,
+        help}},
       {"snapshot", "dump the database as it is now into the snapshot directory", "[NAME]",
        "Writes <snapshot-dir>/NAME.dump and NAME.metadata.json (kind snapshot): no migrate, no seed.\n"
        "NAME defaults to <database>-<UTC time>; an existing name needs --replace. Restore it with\n"

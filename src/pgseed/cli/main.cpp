@@ -22,6 +22,7 @@ int run_command(const pgseed::cli::Invocation& invocation, pgseed::core::Reporte
   if (command == "dump") return commands::run_dump(settings, reporter, std::cout);
   if (command == "restore") return commands::run_restore(settings, reporter, std::cout);
   if (command == "verify") return commands::run_verify(settings, reporter, std::cout);
+  if (command == "reset") return commands::run_reset(settings, reporter, std::cout);
   if (command == "snapshot") return commands::run_snapshot(settings, reporter, std::cout);
   if (command == "up") return commands::run_up(settings, reporter, std::cout);
   if (command == "down") return commands::run_down(settings, reporter, std::cout);

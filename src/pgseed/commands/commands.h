@@ -14,6 +14,7 @@ int run_dump(const Settings& settings, core::Reporter& reporter, std::ostream& o
 int run_restore(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 int run_verify(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 int run_snapshot(const Settings& settings, core::Reporter& reporter, std::ostream& out);
+int run_reset(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 int run_up(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 int run_down(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 

@@ -89,6 +89,12 @@ std::vector<MigrationFile> discover_migrations(const fs::path& directory) {
   return files;
 }
 
+std::string migrations_fingerprint(const std::vector<MigrationFile>& files) {
+  std::vector<std::pair<std::string, std::string>> input;
+  for (const auto& file : files) input.emplace_back(file.version, file.sha256);
+  return fingerprint_of(input);
+}
+
 MigrationOutcome read_applied_migrations(pg::Connection& connection) {
   MigrationOutcome outcome;
   std::vector<std::pair<std::string, std::string>> fingerprint_input;

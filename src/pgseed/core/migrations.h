@@ -36,6 +36,9 @@ struct MigrationOutcome {
 MigrationOutcome apply_migrations(pg::Connection& connection, const std::vector<MigrationFile>& files,
                                   Reporter& reporter);
 
+// The fingerprint a database would record once all of `files` are applied.
+std::string migrations_fingerprint(const std::vector<MigrationFile>& files);
+
 // The applied versions and fingerprint as recorded in the database (empty when never migrated).
 MigrationOutcome read_applied_migrations(pg::Connection& connection);
 

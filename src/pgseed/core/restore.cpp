@@ -63,43 +63,9 @@ void restore_whole(pg::Connection& admin, const pg::ConnInfo& target, const pg::
   const std::string database = target.database();
   HelperDatabase scratch(admin, helper_name(database, "restore"), reporter);
   scratch.create(" TEMPLATE template0" + state.create_options);
-
-  const int jobs = options.jobs > 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
-  reporter.info("restoring " + verified.dump_path.filename().string() + " into scratch database " + scratch.name() +
-                " (" + std::to_string(jobs) + " jobs)");
-  auto phase = std::chrono::steady_clock::now();
-  auto took = [&phase] {
-    const std::string seconds = core::human_duration(util::seconds_since(phase));
-    phase = std::chrono::steady_clock::now();
-    return seconds;
-  };
-  pg::ConnInfo restore_into = target.with("dbname", scratch.name());
-  if (has_fast_toast_compression(admin)) {
-    restore_into = restore_into.with_setting("default_toast_compression", fast_toast_compression);
-  }
-  std::uint64_t total_rows = 0;
-  for (const auto& entry : verified.metadata->record_counts) total_rows += static_cast<std::uint64_t>(entry.second);
-  CopyProgress copied(maintenance_connection(target), scratch.name());
-  try {
-    // --no-owner/--no-acl: a dev dump must restore for whichever role restores it.
-    tools.run_client("pg_restore", restore_into,
-                     {"--jobs=" + std::to_string(jobs), "--no-owner", "--no-acl", "--exit-on-error",
-                      verified.resolved_path.string()},
-                     [&] { reporter.progress("restoring " + database, copied.rows_done(), total_rows, ProgressUnit::rows); });
-  } catch (const Error& e) {
-    reporter.progress_done();
-    throw Error(e.code(), "restore into a scratch copy of database " + database + " failed: " + e.what(),
-                "database " + database + " was not touched");
-  }
-  reporter.progress_done();
-  reporter.info("pg_restore finished in " + took());
-  {
-    pg::Connection restored(restore_into);
-    result.counts = count_records(restored);
-  }
-  compare_counts(verified.metadata->record_counts, result.counts);
-  reporter.info("row counts of " + std::to_string(result.counts.size()) + " tables match the metadata (" + took() + ")");
-  write_provenance(restore_into, provenance_of(*verified.metadata, options.restored_by));
+  const pg::ConnInfo scratch_connection = target.with("dbname", scratch.name());
+  result.counts = restore_into_scratch(admin, scratch_connection, tools, verified, options.jobs, database, reporter);
+  write_provenance(scratch_connection, provenance_of(*verified.metadata, options.restored_by));
   result.previous_database_left_behind = swap_in(admin, scratch, database, state.exists, options.sessions, reporter);
 }
 
@@ -241,6 +207,48 @@ void check_readable(pg::Connection& admin, const pg::PgTools& tools, const Verif
                 "dump " + dump + " cannot be read by pg_restore " + restore_tool.text + ": " + result.last_error_line(),
                 "it needs a newer pg_restore (PGSEED_PG_BINDIR), or it is damaged; nothing was touched");
   }
+}
+
+RecordCounts restore_into_scratch(pg::Connection& admin, const pg::ConnInfo& scratch, const pg::PgTools& tools,
+                                  const VerifyResult& verified, int jobs_wanted, const std::string& for_database,
+                                  Reporter& reporter) {
+  const int jobs = jobs_wanted > 0 ? jobs_wanted : std::max(1u, std::thread::hardware_concurrency());
+  reporter.info("restoring " + verified.resolved_path.filename().string() + " into scratch database " + scratch.database() +
+                " (" + std::to_string(jobs) + " jobs)");
+  auto phase = std::chrono::steady_clock::now();
+  auto took = [&phase] {
+    const std::string seconds = human_duration(util::seconds_since(phase));
+    phase = std::chrono::steady_clock::now();
+    return seconds;
+  };
+  pg::ConnInfo restore_into = scratch;
+  if (has_fast_toast_compression(admin)) {
+    restore_into = restore_into.with_setting("default_toast_compression", fast_toast_compression);
+  }
+  std::uint64_t total_rows = 0;
+  for (const auto& entry : verified.metadata->record_counts) total_rows += static_cast<std::uint64_t>(entry.second);
+  CopyProgress copied(admin.info(), scratch.database());
+  try {
+    // --no-owner/--no-acl: a dev dump must restore for whichever role restores it.
+    tools.run_client("pg_restore", restore_into,
+                     {"--jobs=" + std::to_string(jobs), "--no-owner", "--no-acl", "--exit-on-error",
+                      verified.resolved_path.string()},
+                     [&] { reporter.progress("restoring " + for_database, copied.rows_done(), total_rows, ProgressUnit::rows); });
+  } catch (const Error& e) {
+    reporter.progress_done();
+    throw Error(e.code(), "restore into a scratch copy of database " + for_database + " failed: " + e.what(),
+                "database " + for_database + " was not touched");
+  }
+  reporter.progress_done();
+  reporter.info("pg_restore finished in " + took());
+  RecordCounts counts;
+  {
+    pg::Connection restored(scratch);
+    counts = count_records(restored);
+  }
+  compare_counts(verified.metadata->record_counts, counts);
+  reporter.info("row counts of " + std::to_string(counts.size()) + " tables match the metadata (" + took() + ")");
+  return counts;
 }
 
 RestoreResult restore_dump(const pg::ConnInfo& target, const pg::PgTools& tools, const VerifyResult& verified,

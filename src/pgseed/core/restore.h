@@ -47,6 +47,12 @@ RestoreResult restore_dump(const pg::ConnInfo& target, const pg::PgTools& tools,
 void check_readable(pg::Connection& admin, const pg::PgTools& tools, const VerifyResult& verified,
                     const std::string& database);
 
+// pg_restore of a verified archive into the (created, empty) scratch database, its counts checked
+// against the metadata; errors name `for_database`, the user's database.
+RecordCounts restore_into_scratch(pg::Connection& admin, const pg::ConnInfo& scratch, const pg::PgTools& tools,
+                                  const VerifyResult& verified, int jobs, const std::string& for_database,
+                                  Reporter& reporter);
+
 // Both directions: every table of the metadata with its count, and no table the metadata lacks.
 void compare_counts(const RecordCounts& expected, const RecordCounts& actual);
 

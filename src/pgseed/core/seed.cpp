@@ -104,6 +104,10 @@ SeedPlan plan_seed(const ProjectLayout& project, const SeedRequest& request) {
   return plan;
 }
 
+std::string seed_fingerprint(const ProjectLayout& project, const SeedRequest& request) {
+  return load_seed_set(project, request).fingerprint();
+}
+
 SeedOutcome seed_environment(pg::Connection& connection, const ProjectLayout& project, const SeedRequest& request,
                              Reporter& reporter) {
   const SeedSet set = load_seed_set(project, request);

@@ -51,6 +51,10 @@ struct SeedOutcome {
   std::string fingerprint;
 };
 
+// The fingerprint seed_environment() would record for this request, without any database: what
+// decides the seeded content (profile, files, counts).
+std::string seed_fingerprint(const ProjectLayout& project, const SeedRequest& request);
+
 SeedOutcome seed_environment(pg::Connection& connection, const ProjectLayout& project, const SeedRequest& request,
                              Reporter& reporter);
 

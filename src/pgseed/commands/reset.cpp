@@ -1,0 +1,45 @@
+#include "pgseed/commands/commands.h"
+#include "pgseed/commands/database_target.h"
+#include "pgseed/core/project.h"
+#include "pgseed/core/reset.h"
+#include "pgseed/error.h"
+
+#include <ostream>
+
+namespace pgseed::commands {
+
+int run_reset(const Settings& settings, core::Reporter& reporter, std::ostream& out) {
+  check_project_directory(settings);
+  core::ResetOptions options;
+  options.project = core::ProjectLayout::at(settings.project_directory, settings.dump_directory);
+  options.environment = settings.environment;
+  options.counts = count_overrides(settings);
+  options.sessions = settings.force ? core::ConnectedSessions::terminate : core::ConnectedSessions::refuse;
+  options.wait = !settings.no_wait;
+  options.jobs = settings.jobs;
+
+  const bool configured = settings.database_url && !settings.database_url->empty();
+  if (configured && !settings.assume_yes) {
+    const auto connection = pg::ConnInfo::parse(*settings.database_url);
+    const std::string what = options.counts.exact.empty() && !options.counts.scale
+                                 ? "the latest '" + settings.environment + "' dump"
+                                 : "a fresh '" + settings.environment + "' seed with the given counts";
+    if (!reporter.interactive()) {
+      throw Error(ExitCode::refused,
+                  "reset would replace database " + connection.database() + " on " + describe_server(connection) +
+                      " and nobody confirmed it",
+                  "pass --yes (-y) to reset without a terminal");
+    }
+    if (!reporter.confirm("Replace database " + connection.database() + " on " + describe_server(connection) + " with " +
+                          what + "?")) {
+      throw Cancelled();
+    }
+  }
+  DatabaseTarget target(settings, reporter, WhenUnconfigured::local_server);
+  const auto result = core::reset_database(target.connection(), target.tools(), options, reporter);
+  out << "reset: " << result.database << (result.created ? " created" : " replaced") << " from " << result.source << " ("
+      << (result.template_built ? "built template " : "cloned template ") << result.template_name << ")\n";
+  return 0;
+}
+
+}  // namespace pgseed::commands
