@@ -703,3 +703,56 @@ TEST_CASE("a kill -9 at any point of the init script leaves POSTGRES_DB empty or
   std::cerr << "init script kill test: " << kills << " kills; " << outcomes[Outcome::empty] << " empty, "
             << outcomes[Outcome::complete] << " complete\n";
 }
+
+// docker-compose.yml's entrypoint wrapper, taken from the file as written and run without Docker: a
+// fresh volume whose init directory has no init script (Docker creates a missing bind source empty
+// with the short syntax) must not start, silently, an empty database.
+TEST_CASE("docker-compose.yml refuses a fresh volume without the init script", "[integration][image][compose]") {
+  const std::string compose = testing::read_text(fs::path(PGSEED_SOURCE_DIR) / "docker-compose.yml");
+  CHECK(compose.find("\"127.0.0.1:54329:5432\"") != std::string::npos);
+  CHECK(compose.find("create_host_path: false") != std::string::npos);
+  CHECK(compose.find("PGSEED_REQUIRE_DUMP: \"1\"") != std::string::npos);
+  // The block scalar of `entrypoint: [bash, -c, |...]`, unindented, with compose's $$ unescaped.
+  const std::string opening = "      - |\n";
+  const auto begin = compose.find(opening);
+  REQUIRE(begin != std::string::npos);
+  std::string script;
+  std::istringstream lines(compose.substr(begin + opening.size()));
+  for (std::string line; std::getline(lines, line) && line.rfind("        ", 0) == 0;) script += line.substr(8) + "\n";
+  for (std::size_t at; (at = script.find("$$")) != std::string::npos;) script.erase(at, 1);
+  REQUIRE(script.find("exec docker-entrypoint.sh") != std::string::npos);
+
+  util::TemporaryDirectory scratch("pgseed-compose-");
+  const fs::path initdb = scratch.path() / "initdb.d", data = scratch.path() / "data", bin = scratch.path() / "bin";
+  for (const auto& directory : {initdb, data, bin}) fs::create_directories(directory);
+  testing::write_text(bin / "docker-entrypoint.sh", "#!/bin/sh\necho \"image entrypoint: $*\"\n");
+  ::chmod((bin / "docker-entrypoint.sh").c_str(), 0755);
+  for (std::size_t at; (at = script.find("/docker-entrypoint-initdb.d")) != std::string::npos;) {
+    script.replace(at, std::string("/docker-entrypoint-initdb.d").size(), initdb.string());
+  }
+  const auto run = [&] {
+    util::Command command;
+    command.argv = {"bash", "-c", script, "pgseed-entrypoint", "postgres"};
+    command.env["PGDATA"] = data.string();
+    command.env["PATH"] = bin.string() + ":/usr/bin:/bin";
+    return util::run_command(command);
+  };
+  SECTION("fresh volume, empty init directory: refused") {
+    const auto result = run();
+    CHECK(result.exit_code == 1);
+    CHECK(result.stderr_text.find("no init script") != std::string::npos);
+    CHECK(result.stdout_text.find("image entrypoint") == std::string::npos);
+  }
+  SECTION("fresh volume, init script staged: the image's entrypoint runs") {
+    testing::write_text(initdb / "10-pgseed-restore.sh", "");
+    const auto result = run();
+    CHECK(result.ok());
+    CHECK(result.stdout_text == "image entrypoint: postgres\n");
+  }
+  SECTION("initialised volume: no init, so no check") {
+    testing::write_text(data / "PG_VERSION", "15\n");
+    const auto result = run();
+    CHECK(result.ok());
+    CHECK(result.stdout_text == "image entrypoint: postgres\n");
+  }
+}
