@@ -63,7 +63,7 @@ _pgseed_server_error() {
       DETAIL:*) [ -n "$detail" ] || detail=${line#DETAIL:  } ;;
     esac
   done <<< "$1"
-  printf '%s%s' "${message:-$1}" "${detail:+ ($detail)}"
+  printf '%s%s' "${message:-${1%%$'\n'*}}" "${detail:+ ($detail)}"
 }
 
 # sha256 of a file. openssl uses the CPU's SHA instructions and hashes a large dump 4-7x faster than
