@@ -9,12 +9,16 @@
 #include "pgseed/pg/database.h"
 #include "pgseed/util/sha256.h"
 
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <random>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <sys/stat.h>
 
 using namespace pgseed;
