@@ -150,7 +150,7 @@ problems(n, problem) AS (
   SELECT 5, 'field recordCounts must be an object' FROM m
   WHERE jsonb_typeof(j->'recordCounts') IS DISTINCT FROM 'object'
   UNION ALL
-  SELECT 6, 'recordCounts.' || key || ' must be a non-negative integer' FROM counts
+  SELECT 6, 'recordCounts.' || regexp_replace(key, '[[:cntrl:]]', '?', 'g') || ' must be a non-negative integer' FROM counts
   WHERE jsonb_typeof(value) <> 'number' OR value::text !~ '^[0-9]{1,18}$'
   UNION ALL
   SELECT 7, 'field ' || f || ' must be a string' FROM m, unnest(ARRAY['version', 'timestamp', 'file']) f
@@ -159,7 +159,7 @@ SELECT coalesce((SELECT 'error|' || problem FROM problems ORDER BY n LIMIT 1),
   concat_ws('|', 'ok', j->>'checksum', j->>'sizeBytes', j#>>'{postgres,pgDumpMajor}',
     (SELECT count(*) FROM counts), current_setting('server_version_num'),
     coalesce((SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'), false),
-    translate(left(j->>'version', 12), '|', ''),
+    regexp_replace(left(j->>'version', 12), '[|[:cntrl:]]', '', 'g'),
     (SELECT left(:'db', max(k)) FROM generate_series(0, length(:'db')) k WHERE octet_length(left(:'db', k)) <= 34)))
 FROM m;
 SQL
@@ -234,7 +234,7 @@ SQL
   # tables are enumerated exactly as src/pgseed/core/inventory.cpp does (so pgseed_provenance, which a
   # bare pg_dump of a seeded container carries along, is left out), and counted by a temporary
   # function through their server-made names: no name from the metadata ever becomes SQL.
-  # Prints one line per problem.
+  # Prints one line per problem (control characters of metadata keys shown as '?').
   local problems
   problems=$(_pgseed_psql --dbname "$scratch" -F '|' -v metafile="$metadata" 2>&1 <<'SQL'
 \set meta `cat :'metafile'`
@@ -255,7 +255,8 @@ WITH actual AS (
 expected AS (SELECT key, value::text::bigint AS rows FROM jsonb_each(:'meta'::jsonb->'recordCounts'))
 SELECT CASE
          WHEN e.key IS NULL THEN format('table %s is in the dump but not in the metadata', a.key)
-         WHEN a.key IS NULL THEN format('table %s is in the metadata but not in the dump', e.key)
+         WHEN a.key IS NULL THEN format('table %s is in the metadata but not in the dump',
+                                        regexp_replace(e.key, '[[:cntrl:]]', '?', 'g'))
          ELSE format('count mismatch: %s has %s rows, metadata says %s', a.key, a.rows, e.rows)
        END
 FROM actual a FULL JOIN expected e ON a.key = e.key
