@@ -10,7 +10,8 @@
 # anything changes, the dump is restored into a scratch database, and POSTGRES_DB is replaced only
 # once the scratch database is complete and its tables and row counts match the metadata exactly.
 # The replacement is two renames in one transaction; the image's empty POSTGRES_DB is dropped only
-# after that. A failure or a kill at any point leaves POSTGRES_DB either as the image made it (empty)
+# after that. (That DROP DATABASE forces a checkpoint, which flushes the restored data; the image
+# stops the temporary server right after, which would checkpoint it anyway: same first-start time.) A failure or a kill at any point leaves POSTGRES_DB either as the image made it (empty)
 # or complete, never missing and never half-built. What a kill can leave besides is one database
 # named <db>_pgseed_init_<hex> (a half-built scratch) or <db>_pgseed_old_<hex> (the image's empty
 # database, already replaced); both are safe to drop, see README.
@@ -211,8 +212,11 @@ DROP DATABASE IF EXISTS :"db";
 SQL
   }
   local restore_started; restore_started=$(_pgseed_now)
-  _pgseed_psql --dbname template1 -v db="$scratch" -v owner="$_pgseed_user" <<'SQL' || {
+  # The comment (psql's \l+) tells whoever finds this database after a killed first start what it is.
+  _pgseed_psql --dbname template1 -v db="$scratch" -v owner="$_pgseed_user" -v target="$database" <<'SQL' || {
 CREATE DATABASE :"db" OWNER :"owner" TEMPLATE template0;
+SELECT format('COMMENT ON DATABASE %I IS %L', :'db',
+  'pgseed-init: scratch restore for ' || :'target' || ', left by a killed first start: incomplete, drop it') \gexec
 SQL
     _pgseed_fail "cannot create scratch database $scratch"; return 1
   }
@@ -302,6 +306,9 @@ SQL
 BEGIN;
 ALTER DATABASE :"db" RENAME TO :"old";
 ALTER DATABASE :"scratch" RENAME TO :"db";
+COMMENT ON DATABASE :"db" IS NULL;
+SELECT format('COMMENT ON DATABASE %I IS %L', :'old',
+  'pgseed-init: the empty database the image created, replaced by the restored ' || :'db' || ': drop it') \gexec
 COMMIT;
 SQL
     _pgseed_drop_scratch
