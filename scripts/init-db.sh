@@ -5,16 +5,21 @@
 # <dir>/docker-entrypoint-initdb.d/ with the dump and its metadata beside it. The official postgres
 # image runs it once, on an empty data directory, against a temporary socket-only server.
 #
-# If an init file fails the container stops, but the volume is already initialised and the next
-# start skips init. So everything is checked before anything changes, and the dump is restored into
-# a scratch database that becomes POSTGRES_DB only once its row counts match the metadata: a failed
-# start leaves an empty POSTGRES_DB, never a half-built one. (The image's fresh, empty POSTGRES_DB is
-# dropped before the restore rather than after it: DROP DATABASE forces a checkpoint, which after the
-# restore would have to flush all of the new data first.)
+# If an init file fails, or the container is killed, the volume is already initialised and the next
+# start skips init: whatever this script left is what the user gets. So everything is checked before
+# anything changes, the dump is restored into a scratch database, and POSTGRES_DB is replaced only
+# once the scratch database is complete and its tables and row counts match the metadata exactly.
+# The replacement is two renames in one transaction; the image's empty POSTGRES_DB is dropped only
+# after that. (That DROP DATABASE forces a checkpoint, which flushes the restored data; the image
+# stops the temporary server right after, which would checkpoint it anyway: same first-start time.) A failure or a kill at any point leaves POSTGRES_DB either as the image made it (empty)
+# or complete, never missing and never half-built. What a kill can leave besides is one database
+# named <db>_pgseed_init_<hex> (a half-built scratch) or <db>_pgseed_old_<hex> (the image's empty
+# database, already replaced); both are safe to drop, see README.
 #
 # Uses only what the image ships: bash, coreutils, psql, pg_restore, and openssl for hashing where the
-# image has it. Works executed or sourced (the image sources .sh files that are not executable); when
-# sourced it returns, never exits.
+# image has it. The metadata is parsed as JSON by the temporary server (jsonb), which touches no data.
+# Works executed or sourced (the image sources .sh files that are not executable); when sourced it
+# returns, never exits.
 #
 # Environment:
 #   POSTGRES_USER        role that owns the restored objects (default postgres)
@@ -27,18 +32,40 @@
 _pgseed_log() { printf 'pgseed-init: %s\n' "$*" >&2; }
 _pgseed_fail() { printf 'pgseed-init: error: %s\n' "$*" >&2; return 1; }
 
-# One "key": value line of pgseed's metadata, which is pretty-printed with one key per line. The
-# indent picks the level: two spaces for top-level keys ("version" also appears under "tool").
-_pgseed_json_value() {
-  local key=$1 file=$2 indent=${3:-2}
-  sed -n -e 's/^ \{'"$indent"'\}"'"$key"'": "\([^"]*\)",\{0,1\} *$/\1/p' \
-         -e 's/^ \{'"$indent"'\}"'"$key"'": \([^",]*\),\{0,1\} *$/\1/p' "$file" | head -n 1
+# Milliseconds since the epoch, or nothing when no clock with sub-second resolution is at hand.
+# bash 5 has EPOCHREALTIME (no fork; its separator follows the locale); busybox `date` (Alpine
+# images) prints %N literally, so its output is checked before any arithmetic is done with it.
+_pgseed_now() {
+  local now=${EPOCHREALTIME:-}
+  if [[ $now =~ ^([0-9]+)[.,]([0-9]{3}) ]]; then
+    printf '%s%s\n' "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+  elif now=$(date +%s%N 2>/dev/null) && [[ $now =~ ^[0-9]{19,}$ ]]; then
+    printf '%s\n' "${now:0:${#now}-6}"
+  elif now=$(date +%s 2>/dev/null) && [[ $now =~ ^[0-9]+$ ]]; then
+    printf '%s000\n' "$now"
+  fi
+}
+# " in 1.234s", or nothing when there is no clock: a missing timing never fails a start.
+_pgseed_elapsed() {
+  local now; now=$(_pgseed_now)
+  [[ $1 =~ ^[0-9]+$ && $now =~ ^[0-9]+$ ]] || return 0
+  local ms=$((now - $1))
+  printf ' in %d.%03ds' $((ms / 1000)) $((ms % 1000))
 }
 
-_pgseed_now() { date +%s%N; }
-_pgseed_elapsed() { local ms=$(( ($(_pgseed_now) - $1) / 1000000 )); printf '%d.%03ds' $((ms / 1000)) $((ms % 1000)); }
-
 _pgseed_psql() { psql -v ON_ERROR_STOP=1 --no-psqlrc --no-password --quiet -At --username "$_pgseed_user" "$@"; }
+
+# The first ERROR line of psql's output, with its DETAIL, as one line for an error message.
+_pgseed_server_error() {
+  local line message="" detail=""
+  while IFS= read -r line; do
+    case "$line" in
+      *ERROR:*) [ -n "$message" ] || message=${line#*ERROR:  } ;;
+      DETAIL:*) [ -n "$detail" ] || detail=${line#DETAIL:  } ;;
+    esac
+  done <<< "$1"
+  printf '%s%s' "${message:-${1%%$'\n'*}}" "${detail:+ ($detail)}"
+}
 
 # sha256 of a file. openssl uses the CPU's SHA instructions and hashes a large dump 4-7x faster than
 # coreutils' sha256sum, whose time adds straight to the first start. The Debian-based postgres images
@@ -54,6 +81,15 @@ _pgseed_sha256() {
   fi
 }
 
+# 16 hex digits for the helper databases' names, so that they never collide with a database someone
+# else made (or with a leftover of an earlier attempt) and are recognisable as ours.
+_pgseed_random_hex() {
+  local hex
+  hex=$(od -An -N8 -tx1 /dev/urandom 2>/dev/null | tr -d ' \n')
+  [[ $hex =~ ^[0-9a-f]{16}$ ]] || printf -v hex '%04x%04x%04x%04x' $RANDOM $RANDOM $RANDOM $RANDOM
+  printf '%s\n' "$hex"
+}
+
 _pgseed_main() {
   local started; started=$(_pgseed_now)
   local here; here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd) || return 1
@@ -64,7 +100,7 @@ _pgseed_main() {
   local metadata=${dump%.dump}.metadata.json
   local jobs=${PGSEED_RESTORE_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
-  # 1. Everything about the files, before the server is touched.
+  # 1. Everything about the files, before anything changes.
   if [ ! -e "$dump" ]; then
     if [ "${PGSEED_REQUIRE_DUMP:-0}" = 1 ]; then
       _pgseed_fail "no dump at $dump and PGSEED_REQUIRE_DUMP=1; generate one with 'cmake --build build --target generate-dump', then install the initdb component"
@@ -81,15 +117,75 @@ _pgseed_main() {
     _pgseed_fail "dump $dump is a Git LFS pointer, not the dump: run git lfs pull (then install the initdb component again)"
     return 1
   fi
-  if [ ! -r "$metadata" ]; then
+  if [ ! -f "$metadata" ] || [ ! -r "$metadata" ]; then
     _pgseed_fail "metadata $metadata is missing or unreadable; a dump without metadata cannot be verified"; return 1
   fi
-  local expected_checksum expected_size dump_major
-  expected_checksum=$(_pgseed_json_value checksum "$metadata")
-  expected_size=$(_pgseed_json_value sizeBytes "$metadata")
-  dump_major=$(_pgseed_json_value pgDumpMajor "$metadata" 4)
-  if ! [[ $expected_checksum =~ ^[0-9a-f]{64}$ && $expected_size =~ ^[0-9]+$ && $dump_major =~ ^[0-9]+$ ]]; then
-    _pgseed_fail "metadata $metadata is unreadable: checksum, sizeBytes or postgres.pgDumpMajor missing"; return 1
+
+  # The metadata, parsed as JSON by the server and checked field by field like `pgseed verify` does;
+  # the server's version and whether it can compress large values with lz4 (see the restore below);
+  # and the prefix of the helper databases' names: the start of POSTGRES_DB, cut on a character
+  # boundary, so that "<prefix>_pgseed_init_<16 hex>" fits in 63 bytes. The prefix comes last: it is
+  # the only field that may hold the separator.
+  # psql reads the file itself (backquotes, with the path quoted by psql): no size limit of argv.
+  # psql interpolates :'variables' only in input it reads, not in -c strings: hence the here-docs.
+  local fields output
+  output=$(_pgseed_psql --dbname template1 -F '|' -v metafile="$metadata" -v db="$database" 2>&1 <<'SQL'
+\set meta `cat :'metafile'`
+WITH m AS (SELECT :'meta'::jsonb AS j),
+counts AS (
+  SELECT e.key, e.value
+  FROM m, jsonb_each(CASE WHEN jsonb_typeof(j->'recordCounts') = 'object' THEN j->'recordCounts' ELSE '{}' END) e),
+problems(n, problem) AS (
+  SELECT 1, 'is not a JSON object' FROM m WHERE jsonb_typeof(j) IS DISTINCT FROM 'object'
+  UNION ALL
+  SELECT 2, 'field checksum is not 64 lowercase hex digits' FROM m
+  WHERE jsonb_typeof(j->'checksum') IS DISTINCT FROM 'string' OR j->>'checksum' !~ '^[0-9a-f]{64}$'
+  UNION ALL
+  SELECT 3, 'field sizeBytes must be a non-negative integer' FROM m
+  WHERE jsonb_typeof(j->'sizeBytes') IS DISTINCT FROM 'number' OR (j->'sizeBytes')::text !~ '^[0-9]{1,18}$'
+  UNION ALL
+  SELECT 4, 'field postgres.pgDumpMajor must be a positive integer' FROM m
+  WHERE jsonb_typeof(j#>'{postgres,pgDumpMajor}') IS DISTINCT FROM 'number'
+     OR (j#>'{postgres,pgDumpMajor}')::text !~ '^[1-9][0-9]{0,4}$'
+  UNION ALL
+  SELECT 5, 'field recordCounts must be an object' FROM m
+  WHERE jsonb_typeof(j->'recordCounts') IS DISTINCT FROM 'object'
+  UNION ALL
+  SELECT 6, 'recordCounts.' || regexp_replace(key, '[[:cntrl:]]', '?', 'g') || ' must be a non-negative integer' FROM counts
+  WHERE jsonb_typeof(value) <> 'number' OR value::text !~ '^[0-9]{1,18}$'
+  UNION ALL
+  SELECT 7, 'field ' || f || ' must be a string' FROM m, unnest(ARRAY['version', 'timestamp', 'file']) f
+  WHERE jsonb_typeof(j->f) IS DISTINCT FROM 'string')
+SELECT coalesce((SELECT 'error|' || problem FROM problems ORDER BY n LIMIT 1),
+  concat_ws('|', 'ok', j->>'checksum', j->>'sizeBytes', j#>>'{postgres,pgDumpMajor}',
+    (SELECT count(*) FROM counts), current_setting('server_version_num'),
+    coalesce((SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'), false),
+    regexp_replace(left(j->>'version', 12), '[|[:cntrl:]]', '', 'g'),
+    (SELECT left(:'db', max(k)) FROM generate_series(0, length(:'db')) k WHERE octet_length(left(:'db', k)) <= 34)))
+FROM m;
+SQL
+  ) || {
+    case "$output" in
+      *'type json'*|*'Unicode'*|*'invalid byte sequence'*|*'unsupported'*)
+        _pgseed_fail "metadata $metadata is not valid JSON: $(_pgseed_server_error "$output")" ;;
+      *) _pgseed_fail "cannot read metadata $metadata through the server as $_pgseed_user: $(_pgseed_server_error "$output")" ;;
+    esac
+    return 1
+  }
+  IFS='|' read -r -a fields <<< "$output"
+  if [ "${fields[0]}" = error ]; then
+    _pgseed_fail "metadata $metadata: ${output#error|}; regenerate the dump"; return 1
+  fi
+  if [ "${fields[0]}" != ok ] || [ "${#fields[@]}" -lt 9 ] || ! [[ ${fields[5]} =~ ^[0-9]+$ ]]; then
+    _pgseed_fail "metadata $metadata: unexpected answer from the server: $output"; return 1
+  fi
+  local expected_checksum=${fields[1]} expected_size=${fields[2]} dump_major=${fields[3]} tables=${fields[4]}
+  local server_major=$((fields[5] / 10000)) lz4=${fields[6]} version=${fields[7]}
+  local prefix=${output#*|*|*|*|*|*|*|*|}
+
+  if [ "$dump_major" -gt "$server_major" ]; then
+    _pgseed_fail "dump $dump was written by pg_dump $dump_major, newer than this PostgreSQL $server_major; use a postgres:$dump_major image or regenerate the dump"
+    return 1
   fi
   local actual_size actual_checksum
   actual_size=$(stat -L -c %s "$dump") || return 1
@@ -103,41 +199,25 @@ _pgseed_main() {
     _pgseed_fail "dump $dump failed its checksum: sha256 $actual_checksum, metadata says $expected_checksum"
     return 1
   fi
-  # The server's version, and whether it can compress large values with lz4 (see the restore below).
-  local server server_major lz4
-  server=$(_pgseed_psql --dbname template1 -F ' ' -c "SELECT current_setting('server_version_num'),
-      coalesce((SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'), false)") || {
-    _pgseed_fail "cannot reach the server as $_pgseed_user"; return 1
-  }
-  server_major=$(( ${server%% *} / 10000 ))
-  lz4=${server#* }
-  if [ "$dump_major" -gt "$server_major" ]; then
-    _pgseed_fail "dump $dump was written by pg_dump $dump_major, newer than this PostgreSQL $server_major; use a postgres:$dump_major image or regenerate the dump"
-    return 1
-  fi
-  _pgseed_log "verified $(basename "$dump") ($actual_size bytes, sha256 ok by ${hashed#* }) in $(_pgseed_elapsed "$started")"
+  _pgseed_log "verified $(basename "$dump") ($actual_size bytes, sha256 ok by ${hashed#* })$(_pgseed_elapsed "$started")"
 
-  # 2. Restore into a scratch database, check, then put it in place of POSTGRES_DB.
-  local scratch="${database:0:40}_pgseed_init"
-  # On failure: no scratch database, and POSTGRES_DB back as the image made it (empty, owned by the user).
+  # 2. Restore into a scratch database and check it; POSTGRES_DB is not touched until it is complete.
+  local suffix; suffix=$(_pgseed_random_hex)
+  local scratch="${prefix}_pgseed_init_$suffix" old="${prefix}_pgseed_old_$suffix"
+  # On failure: no scratch database. POSTGRES_DB was never touched.
   _pgseed_drop_scratch() {
-    _pgseed_psql --dbname template1 -v db="$scratch" -v target="$database" -v owner="$_pgseed_user" <<'SQL' || true
+    _pgseed_psql --dbname template1 -v db="$scratch" <<'SQL' || true
 SET client_min_messages = warning;
 DROP DATABASE IF EXISTS :"db";
-SELECT format('CREATE DATABASE %I OWNER %I', :'target', :'owner')
-WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'target') \gexec
 SQL
   }
   local restore_started; restore_started=$(_pgseed_now)
-  # psql interpolates :"variables" only in input it reads, not in -c strings: hence the here-strings.
-  # POSTGRES_DB is the image's fresh, empty database: nothing is lost by dropping it now.
-  _pgseed_psql --dbname template1 -v db="$scratch" -v target="$database" -v owner="$_pgseed_user" <<'SQL' || {
-SET client_min_messages = warning;
-DROP DATABASE IF EXISTS :"db";
-DROP DATABASE IF EXISTS :"target";
+  # The comment (psql's \l+) tells whoever finds this database after a killed first start what it is.
+  _pgseed_psql --dbname template1 -v db="$scratch" -v owner="$_pgseed_user" -v target="$database" <<'SQL' || {
 CREATE DATABASE :"db" OWNER :"owner" TEMPLATE template0;
+SELECT format('COMMENT ON DATABASE %I IS %L', :'db',
+  'pgseed-init: scratch restore for ' || :'target' || ', left by a killed first start: incomplete, drop it') \gexec
 SQL
-    _pgseed_drop_scratch
     _pgseed_fail "cannot create scratch database $scratch"; return 1
   }
   # --no-owner/--no-acl: every object belongs to POSTGRES_USER, whoever made the dump.
@@ -152,46 +232,55 @@ SQL
     _pgseed_drop_scratch
     _pgseed_fail "pg_restore of $dump failed; $database was left empty"; return 1
   fi
-  _pgseed_log "restored into $scratch with $jobs jobs$([ "$lz4" = t ] && echo ', lz4 for large values') in $(_pgseed_elapsed "$restore_started")"
+  _pgseed_log "restored into $scratch with $jobs jobs$([ "$lz4" = t ] && echo ', lz4 for large values')$(_pgseed_elapsed "$restore_started")"
 
-  # Every table's count against recordCounts, in one query. Keys are SQL-ready ("public.users",
-  # "public.\"Odd\""); the query returns the key as text next to its count.
-  local line key count_query="" tables=0 mismatches=0 expected_counts=""
-  while IFS= read -r line; do
-    [[ $line =~ ^\ *\"(([^\"\\]|\\.)*)\":\ *([0-9]+),?\ *$ ]] || continue
-    key=${BASH_REMATCH[1]//\\\"/\"}
-    count_query+="${count_query:+ UNION ALL }SELECT \$k\$${key}\$k\$, count(*) FROM ${key}"
-    expected_counts+="${key}|${BASH_REMATCH[3]}"$'\n'
-    tables=$((tables + 1))
-  done < <(sed -n '/^  "recordCounts": {/,/^  }/p' "$metadata")
-  local actual_counts=""
-  if [ "$tables" -gt 0 ]; then
-    actual_counts=$(_pgseed_psql --dbname "$scratch" -F '|' -c "$count_query") || actual_counts="(query failed)"
-  fi
-  local expected actual
-  while IFS= read -r line; do
-    [ -n "$line" ] || continue
-    expected=${line##*|}
-    key=${line%|*}
-    actual=$(grep -F -x -m 1 -- "$key|$expected" <<< "$actual_counts" || true)
-    if [ -z "$actual" ]; then
-      actual=$(grep -F -m 1 -- "$key|" <<< "$actual_counts" || true)
-      _pgseed_log "count mismatch: $key has ${actual##*|} rows, metadata says $expected"
-      mismatches=$((mismatches + 1))
-    fi
-  done <<< "$expected_counts"
-  if [ "$mismatches" -gt 0 ]; then
+  # The restored tables against recordCounts, both ways, as `pgseed restore` checks them: the user
+  # tables are enumerated exactly as src/pgseed/core/inventory.cpp does (so pgseed_provenance, which a
+  # bare pg_dump of a seeded container carries along, is left out), and counted by a temporary
+  # function through their server-made names: no name from the metadata ever becomes SQL.
+  # Prints one line per problem (control characters of metadata keys shown as '?').
+  local problems
+  problems=$(_pgseed_psql --dbname "$scratch" -F '|' -v metafile="$metadata" 2>&1 <<'SQL'
+\set meta `cat :'metafile'`
+SET client_min_messages = warning;
+CREATE FUNCTION pg_temp.pgseed_count(regclass) RETURNS bigint LANGUAGE plpgsql AS
+$$ DECLARE n bigint; BEGIN EXECUTE format('SELECT count(*) FROM %s', $1) INTO n; RETURN n; END $$;
+WITH actual AS (
+  SELECT format('%I.%I', n.nspname, c.relname) AS key, pg_temp.pgseed_count(c.oid) AS rows
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p')
+    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
+    AND c.relname NOT LIKE 'pgseed\_%'
+    AND NOT c.relispartition
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')),
+expected AS (SELECT key, value::text::bigint AS rows FROM jsonb_each(:'meta'::jsonb->'recordCounts'))
+SELECT CASE
+         WHEN e.key IS NULL THEN format('table %s is in the dump but not in the metadata', a.key)
+         WHEN a.key IS NULL THEN format('table %s is in the metadata but not in the dump',
+                                        regexp_replace(e.key, '[[:cntrl:]]', '?', 'g'))
+         ELSE format('count mismatch: %s has %s rows, metadata says %s', a.key, a.rows, e.rows)
+       END
+FROM actual a FULL JOIN expected e ON a.key = e.key
+WHERE a.rows IS DISTINCT FROM e.rows
+ORDER BY coalesce(a.key, e.key);
+SQL
+  ) || problems="cannot count the restored tables: $(_pgseed_server_error "$problems")"
+  if [ -n "$problems" ]; then
+    local problem count=0
+    while IFS= read -r problem; do _pgseed_log "$problem"; count=$((count + 1)); done <<< "$problems"
     _pgseed_drop_scratch
-    _pgseed_fail "$mismatches table(s) do not match the metadata; $database was left empty"; return 1
+    _pgseed_fail "$count table(s) do not match the metadata (first: ${problems%%$'\n'*}); $database was left empty"
+    return 1
   fi
 
   # Where this database came from, one query away: SELECT * FROM pgseed_provenance;
-  local version timestamp file
-  version=$(_pgseed_json_value version "$metadata")
-  timestamp=$(_pgseed_json_value timestamp "$metadata")
-  file=$(_pgseed_json_value file "$metadata")
-  _pgseed_psql --dbname "$scratch" -v file="$file" -v checksum="$actual_checksum" -v version="$version" \
-      -v dumped_at="$timestamp" -v environment="$environment" <<'SQL' || { _pgseed_drop_scratch; _pgseed_fail "cannot record provenance"; return 1; }
+  _pgseed_psql --dbname "$scratch" -v metafile="$metadata" -v checksum="$actual_checksum" \
+      -v environment="$environment" <<'SQL' || { _pgseed_drop_scratch; _pgseed_fail "cannot record provenance"; return 1; }
+\set meta `cat :'metafile'`
+SET client_min_messages = warning;
 -- pgseed dump leaves this table out, but a bare pg_dump of a database started here would carry it.
 DROP TABLE IF EXISTS public.pgseed_provenance;
 CREATE TABLE public.pgseed_provenance (
@@ -204,16 +293,30 @@ CREATE TABLE public.pgseed_provenance (
   restored_by text NOT NULL DEFAULT 'pgseed-init'
 );
 INSERT INTO public.pgseed_provenance (dump_file, checksum, git_version, environment, dumped_at)
-VALUES (:'file', :'checksum', :'version', :'environment', NULLIF(:'dumped_at', '')::timestamptz);
+SELECT m->>'file', :'checksum', m->>'version', :'environment', NULLIF(m->>'timestamp', '')::timestamptz
+FROM (SELECT :'meta'::jsonb AS m) AS metadata;
 SQL
 
-  # Administration goes through template1, so even POSTGRES_DB=postgres (the default) can be replaced.
-  _pgseed_psql --dbname template1 -v db="$database" -v scratch="$scratch" \
-      <<< 'ALTER DATABASE :"scratch" RENAME TO :"db";' || {
+  # 3. The swap: both renames commit together or not at all, so POSTGRES_DB is at every instant
+  # either the image's empty database or the complete restored one. Administration goes through
+  # template1, so even POSTGRES_DB=postgres (the default) can be replaced. The image's empty
+  # database is dropped only afterwards (DROP DATABASE cannot run in a transaction); a kill before
+  # that leaves it behind, empty, as <prefix>_pgseed_old_<hex>.
+  _pgseed_psql --dbname template1 -v db="$database" -v scratch="$scratch" -v old="$old" <<'SQL' || {
+BEGIN;
+ALTER DATABASE :"db" RENAME TO :"old";
+ALTER DATABASE :"scratch" RENAME TO :"db";
+COMMENT ON DATABASE :"db" IS NULL;
+SELECT format('COMMENT ON DATABASE %I IS %L', :'old',
+  'pgseed-init: the empty database the image created, replaced by the restored ' || :'db' || ': drop it') \gexec
+COMMIT;
+SQL
     _pgseed_drop_scratch
-    _pgseed_fail "cannot rename the restored database to $database"; return 1
+    _pgseed_fail "cannot rename the restored database to $database; $database was left empty"; return 1
   }
-  _pgseed_log "$database is ready: $tables tables match $(basename "$dump") (git ${version:0:12}) in $(_pgseed_elapsed "$started")"
+  _pgseed_psql --dbname template1 -v old="$old" <<< 'DROP DATABASE :"old";' ||
+    _pgseed_log "warning: cannot drop $old, the empty database $database was before the restore; drop it by hand"
+  _pgseed_log "$database is ready: $tables tables match $(basename "$dump") (git $version)$(_pgseed_elapsed "$started")"
   return 0
 }
 
@@ -221,8 +324,8 @@ if [[ ${BASH_SOURCE[0]} != "$0" ]]; then
   # Sourced by the image's entrypoint: return our status; its `set -e` turns a failure into a stop.
   # `&& ... ||` keeps a caller's `set -e` from firing before we have cleaned up and returned.
   _pgseed_main && _pgseed_status=0 || _pgseed_status=$?
-  unset -f _pgseed_main _pgseed_log _pgseed_fail _pgseed_json_value _pgseed_now _pgseed_elapsed _pgseed_psql \
-    _pgseed_sha256 _pgseed_drop_scratch
+  unset -f _pgseed_main _pgseed_log _pgseed_fail _pgseed_now _pgseed_elapsed _pgseed_psql \
+    _pgseed_server_error _pgseed_sha256 _pgseed_random_hex _pgseed_drop_scratch
   unset _pgseed_user
   return "$_pgseed_status"
 else

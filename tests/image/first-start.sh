@@ -14,6 +14,9 @@
 #   first-start.sh start INITDB_DIR WORK_DIR   (env: POSTGRES_USER, POSTGRES_DB, POSTGRES_PASSWORD,
 #                                               PGPORT, PGSEED_*) -> exit status of the init
 #   first-start.sh stop WORK_DIR
+#   first-start.sh crash WORK_DIR                what the container's death does to a running server:
+#                                               an immediate stop (no shutdown checkpoint, the next
+#                                               start recovers from WAL); for tests that kill init
 #   first-start.sh next-start WORK_DIR           the container's next start: PGDATA exists, so no init,
 #                                               just the real server (to see what a failed init left)
 #
@@ -34,6 +37,13 @@ case "$action" in
     work=${2:?work dir}
     if [ -f "$work/data/postmaster.pid" ]; then
       as_postgres pg_ctl -D "$work/data" -m fast -w stop >/dev/null 2>&1 || true
+    fi
+    exit 0
+    ;;
+  crash)
+    work=${2:?work dir}
+    if [ -f "$work/data/postmaster.pid" ]; then
+      as_postgres pg_ctl -D "$work/data" -m immediate -w stop >/dev/null 2>&1 || true
     fi
     exit 0
     ;;

@@ -4,10 +4,21 @@
 #include "support/test_support.h"
 
 #include "pgseed/core/dump_files.h"
+#include "pgseed/core/inventory.h"
 #include "pgseed/core/metadata.h"
 #include "pgseed/pg/database.h"
 #include "pgseed/util/sha256.h"
 
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <random>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <sys/stat.h>
 
 using namespace pgseed;
@@ -61,7 +72,8 @@ public:
 
   fs::path install(const fs::path& dump_directory) { return install_initdb(install_.path(), dump_directory); }
 
-  util::CommandResult run(const fs::path& initdb_directory) {
+  // `during` runs every few milliseconds while the first start runs.
+  util::CommandResult run(const fs::path& initdb_directory, std::function<void()> during = {}) {
     util::Command command;
     command.argv = {"bash", harness(), "start", initdb_directory.string(), (work_.path() / "pg").string()};
     command.env = env_;
@@ -69,20 +81,35 @@ public:
     for (const char* variable : {"PGHOST", "PGUSER", "PGDATABASE", "PGPASSWORD", "DATABASE_URL"}) {
       command.env.emplace(variable, std::nullopt);
     }
+    if (during) {
+      command.on_progress = std::move(during);
+      command.progress_interval = std::chrono::milliseconds(2);
+    }
     return util::run_command(command);
   }
 
+  // What the container's death does to the temporary server: an immediate stop.
+  void crash() {
+    util::Command command;
+    command.argv = {"bash", harness(), "crash", (work_.path() / "pg").string()};
+    const auto result = util::run_command(command);
+    if (!result.ok()) throw std::runtime_error("first-start.sh crash failed: " + result.stderr_text);
+  }
+  fs::path work() const { return work_.path() / "pg"; }
+
+  std::string setting(const char* key, const std::string& fallback) const {
+    const auto found = env_.find(key);
+    return found != env_.end() && found->second ? *found->second : fallback;
+  }
   pg::ConnInfo connection() const {
-    const auto value = [&](const char* key, const std::string& fallback) {
-      const auto found = env_.find(key);
-      return found != env_.end() && found->second ? *found->second : fallback;
-    };
-    const std::string user = value("POSTGRES_USER", "postgres");
+    return connection_to(setting("POSTGRES_DB", setting("POSTGRES_USER", "postgres")));
+  }
+  pg::ConnInfo connection_to(const std::string& dbname) const {
     return pg::ConnInfo::from_options({{"host", "127.0.0.1"},
                                        {"port", std::to_string(port_)},
-                                       {"user", user},
-                                       {"password", value("POSTGRES_PASSWORD", "harness-password")},
-                                       {"dbname", value("POSTGRES_DB", user)}});
+                                       {"user", setting("POSTGRES_USER", "postgres")},
+                                       {"password", setting("POSTGRES_PASSWORD", "harness-password")},
+                                       {"dbname", dbname}});
   }
   bool server_running() const { return fs::exists(work_.path() / "pg" / "data" / "postmaster.pid"); }
 
@@ -364,4 +391,375 @@ TEST_CASE("a restore that fails during the first start leaves an empty database,
   CHECK(testing::query_value(start.connection(), "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == "0");
   CHECK(testing::query_value(start.connection(), "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'appdb'") == "app");
   CHECK(testing::query_value(start.connection(), "SELECT count(*) FROM pg_database WHERE datname LIKE '%pgseed%'") == "0");
+}
+
+// The metadata is parsed as JSON by the temporary server and checked both ways against the restored
+// tables. Every broken file stops the start with one line that says what is wrong, and the next start
+// finds POSTGRES_DB there and empty.
+TEST_CASE("broken metadata is refused with one line, and POSTGRES_DB stays empty", "[integration][image]") {
+  const auto edit_text = [](std::function<void(std::string&)> change) {
+    return [change](const fs::path& file) {
+      std::string text = testing::read_text(file);
+      change(text);
+      testing::write_text(file, text);
+    };
+  };
+  const auto replace = [](std::string& text, const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    if (at == std::string::npos) throw std::runtime_error("metadata has no " + from);
+    text.replace(at, from.size(), to);
+  };
+  const auto edit_counts = [](std::function<void(core::RecordCounts&)> change) {
+    return [change](const fs::path& file) {
+      auto metadata = core::read_metadata(file);
+      change(metadata.record_counts);
+      core::write_metadata(file, metadata);
+    };
+  };
+  struct Case {
+    const char* name;
+    std::function<void(const fs::path& metadata)> damage;
+    const char* message;
+  };
+  const std::vector<Case> cases = {
+      {"truncated JSON", edit_text([](std::string& t) { t.erase(t.rfind('}')); }), "is not valid JSON"},
+      {"garbage prepended", edit_text([](std::string& t) { t.insert(0, "garbage"); }), "is not valid JSON"},
+      {"one count missing", edit_counts([](core::RecordCounts& c) { c.erase("public.orders"); }),
+       "table public.orders is in the dump but not in the metadata"},
+      {"an extra table", edit_counts([](core::RecordCounts& c) { c["public.ghosts"] = 3; }),
+       "table public.ghosts is in the metadata but not in the dump"},
+      {"a wrong count", edit_counts([](core::RecordCounts& c) { c["public.users"] += 1; }),
+       "count mismatch: public.users has 11 rows, metadata says 12"},
+      {"checksum not hex",
+       edit_text([&](std::string& t) {
+         const auto at = t.find("\"checksum\": \"") + std::string("\"checksum\": \"").size();
+         t.replace(at, 64, std::string(64, 'z'));
+       }),
+       "field checksum is not 64 lowercase hex digits"},
+      {"sizeBytes a string",
+       edit_text([&](std::string& t) {
+         const auto at = t.find("\"sizeBytes\": ") + std::string("\"sizeBytes\": ").size();
+         const auto end = t.find_first_not_of("0123456789", at);
+         t.insert(end, "\"");
+         t.insert(at, "\"");
+       }),
+       "field sizeBytes must be a non-negative integer"},
+      {"pgDumpMajor newer than the server",
+       edit_text([&](std::string& t) { replace(t, "\"pgDumpMajor\": 15", "\"pgDumpMajor\": 99"); }),
+       "written by pg_dump 99, newer than this PostgreSQL 15"},
+  };
+  for (const auto& test : cases) {
+    INFO(test.name);
+    FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "app-secret"}});
+    const auto installed = start.install(dumped_project().dumps());
+    util::TemporaryDirectory copy_parent("pgseed-badmeta-");
+    make_readable_by_server(copy_parent.path());
+    const auto initdb = damaged_copy(installed, copy_parent.path() / "initdb.d");
+    test.damage(initdb / "dev-seeded-latest.metadata.json");
+    make_readable_by_server(initdb / "dev-seeded-latest.metadata.json");
+    const auto result = start.run(initdb);
+    INFO(result.stderr_text);
+    CHECK(result.exit_code != 0);
+    std::size_t error_lines = 0;
+    std::string error_line;
+    std::istringstream lines(result.stderr_text);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("pgseed-init: error: ", 0) == 0) {
+        ++error_lines;
+        error_line = line;
+      }
+    }
+    CHECK(error_lines == 1);
+    CHECK(error_line.find(test.message) != std::string::npos);
+    CHECK(result.stderr_text.find("ERROR:") == std::string::npos);
+    CHECK(!start.server_running());
+
+    REQUIRE(start.next_start().ok());
+    CHECK(testing::query_value(start.connection_to("template1"), "SELECT count(*) FROM pg_database WHERE datname = 'appdb'") == "1");
+    pg::Connection connection(start.connection());
+    CHECK(core::count_records(connection).empty());
+    CHECK(testing::query_value(start.connection_to("template1"), "SELECT count(*) FROM pg_database WHERE datname LIKE '%pgseed%'") == "0");
+  }
+}
+
+// Alpine images have busybox `date`, which prints %N as it is: the timings must not break the start.
+TEST_CASE("with a date that has no %N the init script still starts cleanly", "[integration][image]") {
+  util::TemporaryDirectory tools("pgseed-busybox-date-");
+  make_readable_by_server(tools.path());
+  const fs::path fake_date = tools.path() / "date";
+  testing::write_text(fake_date, "#!/bin/bash\n# busybox: no %N, printed as it is\nargs=(\"${@//%N/%%N}\")\nexec /usr/bin/date \"${args[@]}\"\n");
+  ::chmod(fake_date.c_str(), 0755);
+  FirstStart start(Env{{"PATH", tools.path().string() + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}});
+  const auto result = start.run(start.install(dumped_project().dumps()));
+  INFO(result.stderr_text);
+  REQUIRE(result.ok());
+  CHECK(result.stderr_text.find("division by 0") == std::string::npos);
+  CHECK(result.stderr_text.find("syntax error") == std::string::npos);
+  CHECK(result.stderr_text.find("pgseed-init: postgres is ready: ") != std::string::npos);
+  check_counts(start.connection());
+}
+
+namespace {
+
+// ---- processes, for killing the init script the way a dying container does ----
+
+std::vector<std::string> process_arguments(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::vector<std::string> arguments;
+  std::string argument;
+  while (std::getline(in, argument, '\0')) arguments.push_back(argument);
+  return arguments;
+}
+
+std::map<pid_t, pid_t> parents() {
+  std::map<pid_t, pid_t> parent_of;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string stat;
+    if (!std::getline(in, stat)) continue;
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 1));
+    std::string state;
+    pid_t parent = 0;
+    rest >> state >> parent;
+    parent_of[std::stoi(name)] = parent;
+  }
+  return parent_of;
+}
+
+std::optional<pid_t> find_process(const std::function<bool(const std::vector<std::string>&)>& matches) {
+  for (const auto& [pid, parent] : parents()) {
+    (void)parent;
+    if (matches(process_arguments(pid))) return pid;
+  }
+  return std::nullopt;
+}
+
+// SIGKILL for a process and everything it started. Stopped first, so that nothing forks a child
+// that escapes (pg_restore -j starts workers), then all killed at once.
+void kill_tree(pid_t root) {
+  std::set<pid_t> tree{root};
+  ::kill(root, SIGSTOP);
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& [pid, parent] : parents()) {
+      if (tree.count(parent) && !tree.count(pid)) {
+        ::kill(pid, SIGSTOP);
+        tree.insert(pid);
+        grew = true;
+      }
+    }
+  }
+  for (pid_t pid : tree) ::kill(pid, SIGKILL);
+}
+
+bool has_argument(const std::vector<std::string>& arguments, const std::string& wanted) {
+  return std::find(arguments.begin(), arguments.end(), wanted) != arguments.end();
+}
+
+// The install, plus a file just before the init script and one just after it, which mark its start and
+// its end (the entrypoint runs them in that order).
+fs::path with_markers(const fs::path& installed, const fs::path& where, bool sourced) {
+  const auto initdb = damaged_copy(installed, where);
+  testing::write_text(initdb / "09-mark-start.sh", "#!/bin/sh\n: > \"$PGSEED_TEST_MARKER.start\"\n");
+  testing::write_text(initdb / "11-mark-end.sh", "#!/bin/sh\n: > \"$PGSEED_TEST_MARKER.end\"\n");
+  ::chmod((initdb / "09-mark-start.sh").c_str(), 0755);
+  ::chmod((initdb / "11-mark-end.sh").c_str(), 0755);
+  if (sourced) ::chmod((initdb / "10-pgseed-restore.sh").c_str(), 0644);
+  return initdb;
+}
+
+enum class Outcome { empty, complete, partial, missing };
+
+// What the next start of the volume finds in POSTGRES_DB, and which helper databases were left.
+std::pair<Outcome, std::vector<std::string>> inspect_next_start(FirstStart& start, const std::string& database,
+                                                                const core::RecordCounts& expected) {
+  const auto leftovers = [&] {
+    pg::Connection admin(start.connection_to("template1"));
+    std::vector<std::string> names;
+    // Each with its comment, which says what it is.
+    for (const auto& row : admin.query("SELECT datname || ': ' || coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database "
+                                       "WHERE datname NOT IN ('postgres', 'template0', 'template1', " +
+                                       admin.quote_literal(database) + ") ORDER BY 1")) {
+      names.push_back(*row[0]);
+    }
+    const bool exists = admin.query_value("SELECT count(*) FROM pg_database WHERE datname = " + admin.quote_literal(database)) == "1";
+    return std::make_pair(exists, names);
+  }();
+  if (!leftovers.first) return {Outcome::missing, leftovers.second};
+  pg::Connection connection(start.connection_to(database));
+  const auto counts = core::count_records(connection);
+  if (counts.empty()) return {Outcome::empty, leftovers.second};
+  const bool provenance = connection.query_value("SELECT count(*) FROM pg_tables WHERE tablename = 'pgseed_provenance'") == "1";
+  return {counts == expected && provenance ? Outcome::complete : Outcome::partial, leftovers.second};
+}
+
+}  // namespace
+
+// A container killed during its first start (OOM, docker kill, a host reboot) is started again on
+// the same volume, and the image skips init because the data directory exists. Whatever the init
+// script had done is what the user gets: POSTGRES_DB must be there, and either empty or complete.
+TEST_CASE("a kill -9 at any point of the init script leaves POSTGRES_DB empty or complete", "[integration][image][kill]") {
+  const char* points_setting = std::getenv("PGSEED_INIT_KILL_POINTS");
+  const int points = points_setting ? std::max(1, std::atoi(points_setting)) : 10;
+  const char* seed_setting = std::getenv("PGSEED_INIT_KILL_SEED");
+  const std::uint64_t seed = seed_setting ? std::stoull(seed_setting) : std::random_device{}();
+  std::cerr << "init script kill test: " << points << " points, seed " << seed << " (PGSEED_INIT_KILL_SEED=" << seed
+            << " repeats them)\n";
+  INFO("PGSEED_INIT_KILL_SEED=" << seed);
+  std::mt19937_64 random(seed);
+
+  util::TemporaryDirectory install("pgseed-kill-install-");
+  make_readable_by_server(install.path());
+  const auto installed = install_initdb(install.path() / "prefix", dumped_project().dumps());
+  const auto executed = with_markers(installed, install.path() / "executed", false);
+  const auto sourced = with_markers(installed, install.path() / "sourced", true);
+  const fs::path markers = install.path() / "markers";
+  fs::create_directories(markers);
+  ::chmod(markers.c_str(), 01777);
+  const auto expected = expected_counts();
+  const std::string database = "appdb";
+  const auto env_for = [&](const fs::path& marker) {
+    return Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", database}, {"POSTGRES_PASSWORD", "app-secret"},
+               {"PGSEED_TEST_MARKER", marker.string()}};
+  };
+  const auto marked = [](const fs::path& marker, const char* what) { return fs::exists(marker.string() + what); };
+  using Clock = std::chrono::steady_clock;
+
+  // How long the script runs on this machine now, from its start marker to its end marker.
+  long long script_ms = 0;
+  {
+    const fs::path marker = markers / "calibration";
+    FirstStart start(env_for(marker));
+    std::optional<Clock::time_point> began, ended;
+    const auto result = start.run(executed, [&] {
+      if (!began && marked(marker, ".start")) began = Clock::now();
+      if (!ended && marked(marker, ".end")) ended = Clock::now();
+    });
+    INFO(result.stderr_text);
+    REQUIRE(result.ok());
+    REQUIRE(began);
+    REQUIRE(ended);
+    script_ms = std::chrono::duration_cast<std::chrono::milliseconds>(*ended - *began).count();
+  }
+  std::cerr << "init script kill test: the script runs for " << script_ms << " ms\n";
+
+  // Until `points` kills have landed inside the script; a delay past its end is a run that completes.
+  std::map<Outcome, int> outcomes;
+  int kills = 0;
+  for (int attempt = 0; kills < points && attempt < 2 * points; ++attempt) {
+    const bool source = attempt % 2 == 1;
+    const auto delay = std::chrono::milliseconds(std::uniform_int_distribution<long long>(0, script_ms)(random));
+    const fs::path marker = markers / std::to_string(attempt);
+    const fs::path initdb = source ? sourced : executed;
+    FirstStart start(env_for(marker));
+    // Executed, the script is its own process; sourced, it runs inside the entrypoint's shell.
+    const std::string script = (initdb / "10-pgseed-restore.sh").string();
+    const auto is_target = [&](const std::vector<std::string>& args) {
+      return source ? has_argument(args, "inner") && has_argument(args, initdb.string()) : has_argument(args, script);
+    };
+    std::optional<Clock::time_point> began;
+    bool killed = false;
+    std::string killed_during;
+    const auto result = start.run(initdb, [&] {
+      if (killed) return;
+      if (!began && marked(marker, ".start")) began = Clock::now();
+      if (!began || Clock::now() - *began < delay || marked(marker, ".end")) return;
+      const auto target = find_process(is_target);
+      if (!target) return;  // executed: not started yet, or finished
+      // What it was doing, for the report: a child's program, or the script itself.
+      for (const auto& [pid, parent] : parents()) {
+        if (parent == *target) {
+          const auto args = process_arguments(pid);
+          if (!args.empty()) killed_during = fs::path(args[0]).filename().string();
+        }
+      }
+      kill_tree(*target);
+      killed = true;
+    });
+    start.crash();
+    const auto next = start.next_start();
+    const std::string during = killed ? "killed during " + (killed_during.empty() ? std::string("bash") : killed_during)
+                                      : std::string("not killed, the script had finished");
+    INFO("attempt " << attempt << ": kill after " << delay.count() << " ms, " << (source ? "sourced" : "executed") << ", "
+                    << during);
+    INFO(result.stderr_text);
+    REQUIRE(next.ok());
+    const auto [outcome, leftovers] = inspect_next_start(start, database, expected);
+    std::string leftover_names;
+    for (const auto& name : leftovers) leftover_names += " " + name.substr(0, name.find(':'));
+    std::cerr << "  " << delay.count() << " ms, " << (source ? "sourced" : "executed") << ", " << during << " -> "
+              << (outcome == Outcome::empty ? "empty" : outcome == Outcome::complete ? "complete"
+                                                        : outcome == Outcome::partial ? "PARTIAL" : "MISSING")
+              << (leftovers.empty() ? "" : ", left:" + leftover_names) << "\n";
+    INFO("left:" << leftover_names);
+    CHECK((outcome == Outcome::empty || outcome == Outcome::complete));
+    if (!killed) CHECK(outcome == Outcome::complete);
+    // Anything else left behind is one of the script's helper databases, recognisable by its name.
+    static const std::regex helper("appdb_pgseed_init_[0-9a-f]{16}: pgseed-init: scratch restore for appdb, .*incomplete, drop it|"
+                                   "appdb_pgseed_old_[0-9a-f]{16}: pgseed-init: the empty database the image created, .*drop it");
+    for (const auto& name : leftovers) CHECK(std::regex_match(name, helper));
+    ++outcomes[outcome];
+    if (killed) ++kills;
+  }
+  CHECK(kills == points);
+  std::cerr << "init script kill test: " << kills << " kills; " << outcomes[Outcome::empty] << " empty, "
+            << outcomes[Outcome::complete] << " complete\n";
+}
+
+// docker-compose.yml's entrypoint wrapper, taken from the file as written and run without Docker: a
+// fresh volume whose init directory has no init script (Docker creates a missing bind source empty
+// with the short syntax) must not start, silently, an empty database.
+TEST_CASE("docker-compose.yml refuses a fresh volume without the init script", "[integration][image][compose]") {
+  const std::string compose = testing::read_text(fs::path(PGSEED_SOURCE_DIR) / "docker-compose.yml");
+  CHECK(compose.find("\"127.0.0.1:54329:5432\"") != std::string::npos);
+  CHECK(compose.find("create_host_path: false") != std::string::npos);
+  CHECK(compose.find("PGSEED_REQUIRE_DUMP: \"1\"") != std::string::npos);
+  // The block scalar of `entrypoint: [bash, -c, |...]`, unindented, with compose's $$ unescaped.
+  const std::string opening = "      - |\n";
+  const auto begin = compose.find(opening);
+  REQUIRE(begin != std::string::npos);
+  std::string script;
+  std::istringstream lines(compose.substr(begin + opening.size()));
+  for (std::string line; std::getline(lines, line) && line.rfind("        ", 0) == 0;) script += line.substr(8) + "\n";
+  for (std::size_t at; (at = script.find("$$")) != std::string::npos;) script.erase(at, 1);
+  REQUIRE(script.find("exec docker-entrypoint.sh") != std::string::npos);
+
+  util::TemporaryDirectory scratch("pgseed-compose-");
+  const fs::path initdb = scratch.path() / "initdb.d", data = scratch.path() / "data", bin = scratch.path() / "bin";
+  for (const auto& directory : {initdb, data, bin}) fs::create_directories(directory);
+  testing::write_text(bin / "docker-entrypoint.sh", "#!/bin/sh\necho \"image entrypoint: $*\"\n");
+  ::chmod((bin / "docker-entrypoint.sh").c_str(), 0755);
+  for (std::size_t at; (at = script.find("/docker-entrypoint-initdb.d")) != std::string::npos;) {
+    script.replace(at, std::string("/docker-entrypoint-initdb.d").size(), initdb.string());
+  }
+  const auto run = [&] {
+    util::Command command;
+    command.argv = {"bash", "-c", script, "pgseed-entrypoint", "postgres"};
+    command.env["PGDATA"] = data.string();
+    command.env["PATH"] = bin.string() + ":/usr/bin:/bin";
+    return util::run_command(command);
+  };
+  SECTION("fresh volume, empty init directory: refused") {
+    const auto result = run();
+    CHECK(result.exit_code == 1);
+    CHECK(result.stderr_text.find("no init script") != std::string::npos);
+    CHECK(result.stdout_text.find("image entrypoint") == std::string::npos);
+  }
+  SECTION("fresh volume, init script staged: the image's entrypoint runs") {
+    testing::write_text(initdb / "10-pgseed-restore.sh", "");
+    const auto result = run();
+    CHECK(result.ok());
+    CHECK(result.stdout_text == "image entrypoint: postgres\n");
+  }
+  SECTION("initialised volume: no init, so no check") {
+    testing::write_text(data / "PG_VERSION", "15\n");
+    const auto result = run();
+    CHECK(result.ok());
+    CHECK(result.stdout_text == "image entrypoint: postgres\n");
+  }
 }
