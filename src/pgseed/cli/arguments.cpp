@@ -35,6 +35,10 @@ const OptionSpec quiet{"quiet", 'q', nullptr, "print only results and errors"};
 const OptionSpec help{"help", 'h', nullptr, "show this help"};
 const OptionSpec set_count{"set", 0, "TABLE=N", "generate exactly N rows of TABLE (repeatable; also PGSEED_COUNT_<TABLE>)"};
 const OptionSpec scale{"scale", 0, "F", "multiply every count not given by --set"};
+const OptionSpec allow_protected{"allow-protected", 0, nullptr, "act on a protected database (also needs its name confirmed)"};
+const OptionSpec confirm_name{"confirm-name", 0, "NAME", "the target database's name, confirmed without a terminal"};
+const OptionSpec snapshot_dir{"snapshot-dir", 0, "DIR",
+                              "where snapshots live (default: $PGSEED_SNAPSHOT_DIR or <project>/.pgseed/snapshots)"};
 
 const std::vector<CommandSpec>& command_specs() {
   static const std::vector<CommandSpec> specs = {
@@ -48,7 +52,7 @@ const std::vector<CommandSpec>& command_specs() {
        {database_url, database_url_file, project_dir, environment, set_count, scale,
         {"clear", 0, nullptr, "empty the profile's tables first (asks on a terminal)"},
         {"dry-run", 'n', nullptr, "print the tables and counts, touch no database"},
-        {"yes", 'y', nullptr, "do not ask for confirmation"}, quiet, help}},
+        {"yes", 'y', nullptr, "do not ask for confirmation"}, allow_protected, confirm_name, quiet, help}},
       {"dump", "migrate, seed and write a versioned dump with metadata", nullptr,
        "Writes <dump-dir>/<env>-seeded-v<sha>-<time>.dump and .metadata.json, then moves the\n"
        "<env>-seeded-latest links. Prints the dump's path.",
@@ -61,7 +65,7 @@ const std::vector<CommandSpec>& command_specs() {
        {database_url, database_url_file, project_dir, environment, dump_dir,
         {"yes", 'y', nullptr, "do not ask for confirmation"},
         {"force", 0, nullptr, "terminate sessions connected to the target"},
-        {"jobs", 'j', "N", "parallel pg_restore jobs (default: one per core)"}, quiet, help}},
+        {"jobs", 'j', "N", "parallel pg_restore jobs (default: one per core)"}, allow_protected, confirm_name, quiet, help}},
       {"up", "start the project's local PostgreSQL server, print its DATABASE_URL", nullptr,
        "Starts the project's own persistent server (initdb on first use), on 127.0.0.1 and a port\n"
        "stable for the project. migrate, seed and restore use it when no database is configured.\n"
@@ -73,6 +77,12 @@ const std::vector<CommandSpec>& command_specs() {
        "Checks that the dump exists, is not a Git LFS pointer, and matches its metadata's size and\n"
        "sha256. DUMP defaults to <dump-dir>/<env>-seeded-latest.dump.",
        {project_dir, environment, dump_dir, {"json", 0, nullptr, "print the result as JSON"}, quiet, help}},
+      {"protect", "mark the target database protected (or --off: remove the mark)", nullptr,
+       "Sets pgseed.protected = on on the database (ALTER DATABASE ... SET), so the mark travels with\n"
+       "it. restore, reset, seed --clear and clean --all then refuse it (exit 5) unless given\n"
+       "--allow-protected and its name. -e production/prod and PGSEED_PROTECTED=1 protect as well.\n"
+       "exit codes: 0 marked (or unmarked), 2 usage, 4 no such database, no right to alter it, no server.",
+       {database_url, database_url_file, project_dir, {"off", 0, nullptr, "remove the mark"}, quiet, help}},
   };
   return specs;
 }
@@ -139,6 +149,10 @@ void apply_option(commands::Settings& settings, bool& quiet_flag, const std::str
   else if (name == "scale") settings.scale = parse_factor(name, value);
   else if (name == "clear") settings.clear = true;
   else if (name == "dry-run") settings.dry_run = true;
+  else if (name == "allow-protected") settings.allow_protected = true;
+  else if (name == "confirm-name") settings.confirm_name = value;
+  else if (name == "off") settings.off = true;
+  else if (name == "snapshot-dir") settings.snapshot_directory = value;
 }
 
 }  // namespace
@@ -150,6 +164,7 @@ Invocation parse_arguments(const std::vector<std::string>& arguments) {
   if (const char* url = environment_value("DATABASE_URL")) invocation.settings.database_url = url;
   if (const char* name = environment_value("PGSEED_ENVIRONMENT")) invocation.settings.environment = name;
   if (const char* directory = environment_value("PGSEED_DUMP_DIR")) invocation.settings.dump_directory = directory;
+  if (const char* directory = environment_value("PGSEED_SNAPSHOT_DIR")) invocation.settings.snapshot_directory = directory;
 
   if (arguments.empty()) {
     invocation.action = Action::help;
@@ -240,6 +255,8 @@ std::string top_level_help() {
          "  DATABASE_URL        target database; unset: pgseed starts a throwaway embedded cluster\n"
          "  PGSEED_ENVIRONMENT  default environment (dev)\n"
          "  PGSEED_DUMP_DIR     default dump directory (<project>/dumps)\n"
+         "  PGSEED_SNAPSHOT_DIR default snapshot directory (<project>/.pgseed/snapshots)\n"
+         "  PGSEED_PROTECTED    1: every target is protected (restore, seed --clear ... refuse it)\n"
          "  PGSEED_PG_BINDIR    PostgreSQL bin directory (default: pg_config --bindir)\n\n"
          "exit codes:\n"
          "  0 ok   1 failure   2 usage   3 dump refused (missing, LFS pointer, metadata, size, checksum)\n"

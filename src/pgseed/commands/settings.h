@@ -29,6 +29,11 @@ struct Settings {
   std::optional<double> scale;                 // --scale F
   bool clear = false;                          // seed --clear
   bool dry_run = false;                        // seed --dry-run
+  // Guards and the day-to-day commands (status, protect).
+  bool allow_protected = false;                 // --allow-protected
+  std::optional<std::string> confirm_name;      // --confirm-name NAME
+  bool off = false;                             // protect --off
+  std::filesystem::path snapshot_directory;     // --snapshot-dir / PGSEED_SNAPSHOT_DIR; empty: <project>/.pgseed/snapshots
 };
 
 // --set and --scale as the seed engine takes them. Throws Error(usage) for a malformed --set.
