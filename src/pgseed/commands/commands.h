@@ -15,6 +15,7 @@ int run_restore(const Settings& settings, core::Reporter& reporter, std::ostream
 int run_verify(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 int run_up(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 int run_down(const Settings& settings, core::Reporter& reporter, std::ostream& out);
+int run_status(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 int run_protect(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 
 }  // namespace pgseed::commands
