@@ -197,7 +197,7 @@ TEST_CASE("restore and seed --clear refuse a protected target with exit 5, whate
   CHECK(testing::query_value(target, "SELECT count(*) FROM users") == "13");
 }
 
-TEST_CASE("--allow-protected with the right --confirm-name overrides; a wrong name is refused", "[integration][guards]") {
+TEST_CASE("the override needs --allow-protected and the right --confirm-name, a wrong name is refused", "[integration][guards]") {
   Dumped dumped;
   REQUIRE(dumped.run.exit_code == 0);
   const auto target = restored_target(dumped);
