@@ -114,6 +114,7 @@ TEST_CASE("status describes tables, origin, migrations, protection, disk and tem
   CHECK(provenance["file"] == "dev-seeded-v0123456-20260102T030405Z-abcd1234.dump");
   CHECK(provenance["restoredBy"] == "pgseed restore");
   CHECK(provenance["gitVersion"] == "0123456789abcdef0123456789abcdef01234567");
+  CHECK(provenance["dumpedAt"].get<std::string>().rfind("2026-01-02T03:04:05", 0) == 0);
 
   // Migrations the database lacks, and one that changed after it was applied.
   const json& migrations = status["migrations"];
@@ -143,6 +144,16 @@ TEST_CASE("status describes tables, origin, migrations, protection, disk and tem
   CHECK(status_json({"-C", root, "--database-url", url})["disk"]["snapshots"]["directory"] ==
         (project.root() / ".pgseed" / "snapshots").string());
 
+  // A newer restore from a snapshot: the name is found in the snapshot directory.
+  {
+    pg::Connection connection(database);
+    connection.execute("INSERT INTO public.pgseed_provenance (dump_file, checksum, git_version, environment, restored_at, restored_by) "
+                       "VALUES ('before.dump', 'dd', 'ee', 'dev', now() + interval '1 minute', 'pgseed restore')");
+  }
+  const auto from_snapshot = status_json({"-C", root, "--database-url", url}, {{"PGSEED_SNAPSHOT_DIR", snapshots.path().string()}});
+  CHECK(from_snapshot["provenance"]["kind"] == "snapshot");
+  CHECK(from_snapshot["provenance"]["file"] == "before.dump");
+
   // Protection shows with its reasons.
   REQUIRE(run_pgseed({"protect", "-C", root, "--database-url", url}).exit_code == 0);
   const auto protected_status = status_json({"-C", root, "--database-url", url, "-e", "prod"});
@@ -155,7 +166,7 @@ TEST_CASE("status describes tables, origin, migrations, protection, disk and tem
   REQUIRE(human.exit_code == 0);
   CHECK(human.out.find("PostgreSQL 15") != std::string::npos);
   CHECK(human.out.find("protected   yes: it is marked protected") != std::string::npos);
-  CHECK(human.out.find("dump dev-seeded-v0123456-20260102T030405Z-abcd1234.dump") != std::string::npos);
+  CHECK(human.out.find("came from   snapshot before.dump") != std::string::npos);
   CHECK(human.out.find("missing here: 0099_add_notes") != std::string::npos);
   CHECK(human.out.find("changed since applied: 0002_create_algorithms") != std::string::npos);
   CHECK(human.out.find("2.9 KiB in 2 files") != std::string::npos);
@@ -189,6 +200,18 @@ TEST_CASE("status of a database that does not exist yet says so", "[integration]
   CHECK(status["tables"].empty());
   CHECK(status["migrations"]["pending"].size() == 6);
   CHECK(status["disk"]["dumps"]["exists"] == false);
+
+  // A password in the URL shows nowhere.
+  const auto with_password = testing::test_server().tcp_connection("status_never_created").with("password", "s3cret-word");
+  for (const bool as_json : {false, true}) {
+    std::vector<std::string> args{"status", "-C", project.root().string(), "--database-url", with_password.keyword_string()};
+    if (as_json) args.push_back("--json");
+    const auto shown = run_pgseed(args);
+    INFO(shown.err);
+    CHECK(shown.exit_code == 0);
+    CHECK((shown.out + shown.err).find("s3cret") == std::string::npos);
+    CHECK(shown.out.find("status_never_created") != std::string::npos);
+  }
 
   // An unreachable server is an error (4), not a status.
   const auto unreachable = run_pgseed({"status", "-C", project.root().string(), "--database-url",
