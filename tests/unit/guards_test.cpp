@@ -2,6 +2,7 @@
 // protect, and the confirmation rules for local and remote targets.
 #include "support/catch.h"
 
+#include "pgseed/cli/arguments.h"
 #include "pgseed/core/guards.h"
 #include "pgseed/error.h"
 
@@ -199,4 +200,39 @@ TEST_CASE("confirm_destructive: y/N for a local target, the typed name for a rem
   CHECK(code_of([&] { core::confirm_destructive(remote, "Replace?", false, person); }) == ExitCode::refused);  // "y"
   CHECK(code_of([&] { core::confirm_destructive(remote, "Replace?", false, person); }) == ExitCode::refused);  // ""
   CHECK(code_of([&] { core::confirm_destructive(remote, "Replace?", false, person); }) == ExitCode::refused);  // EOF
+}
+
+TEST_CASE("the guard and status options parse where they belong", "[unit][guards][cli]") {
+  ScopedVariable no_snapshot_dir("PGSEED_SNAPSHOT_DIR", nullptr);
+  for (const char* command : {"restore", "seed"}) {
+    INFO(command);
+    const auto invocation = cli::parse_arguments({command, "--allow-protected", "--confirm-name", "appdb"});
+    CHECK(invocation.settings.allow_protected);
+    REQUIRE(invocation.settings.confirm_name);
+    CHECK(*invocation.settings.confirm_name == "appdb");
+    CHECK_FALSE(cli::parse_arguments({command}).settings.allow_protected);
+    CHECK_FALSE(cli::parse_arguments({command}).settings.confirm_name);
+  }
+  // A command that destroys nothing has no override to offer.
+  CHECK(code_of([] { cli::parse_arguments({"dump", "--allow-protected"}); }) == ExitCode::usage);
+  CHECK(code_of([] { cli::parse_arguments({"restore", "--confirm-name"}); }) == ExitCode::usage);  // needs NAME
+
+  CHECK(cli::parse_arguments({"protect", "--off"}).settings.off);
+  CHECK_FALSE(cli::parse_arguments({"protect"}).settings.off);
+  CHECK(code_of([] { cli::parse_arguments({"status", "--off"}); }) == ExitCode::usage);
+
+  const auto status = cli::parse_arguments({"status", "--json", "--snapshot-dir", "/tmp/snaps"});
+  CHECK(status.settings.json);
+  CHECK(status.settings.snapshot_directory == "/tmp/snaps");
+  CHECK(cli::parse_arguments({"status"}).settings.snapshot_directory.empty());
+  {
+    ScopedVariable snapshot_dir("PGSEED_SNAPSHOT_DIR", "/srv/snapshots");
+    CHECK(cli::parse_arguments({"status"}).settings.snapshot_directory == "/srv/snapshots");
+    CHECK(cli::parse_arguments({"status", "--snapshot-dir", "/x"}).settings.snapshot_directory == "/x");
+  }
+  for (const char* command : {"status", "protect"}) {
+    INFO(command);
+    CHECK(cli::parse_arguments({command, "--help"}).action == cli::Action::help);
+    CHECK(cli::command_help(command).find("exit codes: 0") != std::string::npos);
+  }
 }
