@@ -84,7 +84,8 @@ PgseedRun run_pgseed(std::vector<std::string> arguments, std::map<std::string, s
   util::Command command;
   command.argv = {PGSEED_BINARY};
   command.argv.insert(command.argv.end(), arguments.begin(), arguments.end());
-  for (const char* variable : {"DATABASE_URL", "PGSEED_ENVIRONMENT", "PGSEED_DUMP_DIR", "PGSEED_LOCAL_PORT"}) {
+  for (const char* variable : {"DATABASE_URL", "PGSEED_ENVIRONMENT", "PGSEED_DUMP_DIR", "PGSEED_LOCAL_PORT",
+                               "PGSEED_SNAPSHOT_DIR", "PGSEED_PROTECTED"}) {
     command.env[variable] = std::nullopt;
   }
   command.env["PGSEED_LOCAL_SERVER_DIR"] = local_server_directory().string();

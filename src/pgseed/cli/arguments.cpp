@@ -41,6 +41,8 @@ const OptionSpec quiet{"quiet", 'q', nullptr, "print only results and errors"};
 const OptionSpec help{"help", 'h', nullptr, "show this help"};
 const OptionSpec set_count{"set", 0, "TABLE=N", "generate exactly N rows of TABLE (repeatable; also PGSEED_COUNT_<TABLE>)"};
 const OptionSpec scale{"scale", 0, "F", "multiply every count not given by --set"};
+const OptionSpec allow_protected{"allow-protected", 0, nullptr, "act on a protected database (also needs its name confirmed)"};
+const OptionSpec confirm_name{"confirm-name", 0, "NAME", "the target database's name, confirmed without a terminal"};
 
 const std::vector<CommandSpec>& command_specs() {
   static const std::vector<CommandSpec> specs = {
@@ -54,7 +56,7 @@ const std::vector<CommandSpec>& command_specs() {
        {database_url, database_url_file, project_dir, environment, set_count, scale,
         {"clear", 0, nullptr, "empty the profile's tables first (asks on a terminal)"},
         {"dry-run", 'n', nullptr, "print the tables and counts, touch no database"},
-        {"yes", 'y', nullptr, "do not ask for confirmation"}, quiet, help}},
+        {"yes", 'y', nullptr, "do not ask for confirmation"}, allow_protected, confirm_name, quiet, help}},
       {"dump", "migrate, seed and write a versioned dump with metadata", nullptr,
        "Writes <dump-dir>/<env>-seeded-v<sha>-<time>.dump and .metadata.json, then moves the\n"
        "<env>-seeded-latest links. Prints the dump's path.",
@@ -71,7 +73,8 @@ const std::vector<CommandSpec>& command_specs() {
         {"yes", 'y', nullptr, "do not ask for confirmation"},
         {"force", 0, nullptr, "terminate sessions connected to the target"},
         {"jobs", 'j', "N", "parallel pg_restore jobs (default: one per core)"},
-        {"no-safety-snapshot", 0, nullptr, "do not snapshot the database before replacing it"}, no_wait, quiet, help}},
+        {"no-safety-snapshot", 0, nullptr, "do not snapshot the database before replacing it"}, allow_protected,
+        confirm_name, no_wait, quiet, help}},
       {"reset", "put the database back to the latest dump in a template copy's time", nullptr,
        "The first reset of a dump restores it into a template database; later resets clone the\n"
        "template and swap the copy in, as restore does. With --set/--scale: migrate and seed with\n"
@@ -80,8 +83,8 @@ const std::vector<CommandSpec>& command_specs() {
        {database_url, database_url_file, project_dir, environment, dump_dir, set_count, scale,
         {"yes", 'y', nullptr, "do not ask for confirmation"},
         {"force", 0, nullptr, "terminate sessions connected to the target"},
-        {"jobs", 'j', "N", "parallel pg_restore jobs when a template is built (default: one per core)"}, no_wait, quiet,
-        help}},
+        {"jobs", 'j', "N", "parallel pg_restore jobs when a template is built (default: one per core)"}, allow_protected,
+        confirm_name, no_wait, quiet, help}},
       {"snapshot", "dump the database as it is now into the snapshot directory", "[NAME]",
        "Writes <snapshot-dir>/NAME.dump and NAME.metadata.json (kind snapshot): no migrate, no seed.\n"
        "NAME defaults to <database>-<UTC time>; an existing name needs --replace. Restore it with\n"
@@ -102,6 +105,20 @@ const std::vector<CommandSpec>& command_specs() {
        "Checks that the dump exists, is not a Git LFS pointer, and matches its metadata's size and\n"
        "sha256. DUMP defaults to <dump-dir>/<env>-seeded-latest.dump.",
        {project_dir, environment, dump_dir, {"json", 0, nullptr, "print the result as JSON"}, quiet, help}},
+      {"status", "describe the target database, its origin, dumps, snapshots and templates", nullptr,
+       "Prints the server version, the database's size, each table's exact row count (count(*)) and\n"
+       "size, where it came from (pgseed_provenance), migrations it lacks or that changed, whether it\n"
+       "is protected, the disk used by dumps and snapshots, and pgseed's templates on the server.\n"
+       "A database that does not exist yet is reported as such.\n"
+       "exit codes: 0 described (also a database that does not exist), 2 usage, 4 cannot reach the server.",
+       {database_url, database_url_file, project_dir, environment, dump_dir, snapshot_dir,
+        {"json", 0, nullptr, "print everything as one JSON object"}, quiet, help}},
+      {"protect", "mark the target database protected (or --off: remove the mark)", nullptr,
+       "Sets pgseed.protected = on on the database (ALTER DATABASE ... SET), so the mark travels with\n"
+       "it. restore, reset, seed --clear and clean --all then refuse it (exit 5) unless given\n"
+       "--allow-protected and its name. -e production/prod and PGSEED_PROTECTED=1 protect as well.\n"
+       "exit codes: 0 marked (or unmarked), 2 usage, 4 no such database, no right to alter it, no server.",
+       {database_url, database_url_file, project_dir, {"off", 0, nullptr, "remove the mark"}, quiet, help}},
   };
   return specs;
 }
@@ -175,6 +192,9 @@ void apply_option(commands::Settings& settings, bool& quiet_flag, const std::str
   else if (name == "table") settings.tables.push_back(value);
   else if (name == "exclude-table") settings.excluded_tables.push_back(value);
   else if (name == "replace") settings.replace = true;
+  else if (name == "allow-protected") settings.allow_protected = true;
+  else if (name == "confirm-name") settings.confirm_name = value;
+  else if (name == "off") settings.off = true;
 }
 
 }  // namespace
@@ -314,6 +334,8 @@ std::string top_level_help() {
   write_columns(out, {{"DATABASE_URL", "target database; unset: pgseed starts a throwaway embedded cluster"},
                       {"PGSEED_ENVIRONMENT", "default environment (dev)"},
                       {"PGSEED_DUMP_DIR", "default dump directory (<project>/dumps)"},
+                      {"PGSEED_SNAPSHOT_DIR", "default snapshot directory (<project>/.pgseed/snapshots)"},
+                      {"PGSEED_PROTECTED", "1: every target is protected (restore, reset, seed --clear refuse it)"},
                       {"PGSEED_PG_BINDIR", "PostgreSQL bin directory (default: pg_config --bindir)"}});
   out << "\nexit codes:\n";
   write_columns(out,

@@ -125,4 +125,15 @@ bool ConsoleReporter::confirm(const std::string& question) {
   return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES";
 }
 
+std::optional<std::string> ConsoleReporter::ask_line(const std::string& question) {
+  if (!interactive_) return std::nullopt;
+  progress_done();
+  std::cerr << "pgseed: " << question << " " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return std::nullopt;
+  // A terminal in raw-ish mode, or script(1), may hand over the carriage return too.
+  while (!answer.empty() && (answer.back() == '\r' || answer.back() == '\n')) answer.pop_back();
+  return answer;
+}
+
 }  // namespace pgseed::cli

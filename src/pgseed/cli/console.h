@@ -46,6 +46,7 @@ public:
   void progress(const std::string& step, std::uint64_t done, std::uint64_t total, core::ProgressUnit unit) override;
   void progress_done() override;
   bool confirm(const std::string& question) override;
+  std::optional<std::string> ask_line(const std::string& question) override;
   bool interactive() const override { return interactive_; }
 
 private:

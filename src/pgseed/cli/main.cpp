@@ -26,6 +26,8 @@ int run_command(const pgseed::cli::Invocation& invocation, pgseed::core::Reporte
   if (command == "snapshot") return commands::run_snapshot(settings, reporter, std::cout);
   if (command == "up") return commands::run_up(settings, reporter, std::cout);
   if (command == "down") return commands::run_down(settings, reporter, std::cout);
+  if (command == "status") return commands::run_status(settings, reporter, std::cout);
+  if (command == "protect") return commands::run_protect(settings, reporter, std::cout);
   throw Error(ExitCode::failure, "internal: command '" + command + "' has no implementation");
 }
 

@@ -17,5 +17,7 @@ int run_snapshot(const Settings& settings, core::Reporter& reporter, std::ostrea
 int run_reset(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 int run_up(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 int run_down(const Settings& settings, core::Reporter& reporter, std::ostream& out);
+int run_status(const Settings& settings, core::Reporter& reporter, std::ostream& out);
+int run_protect(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 
 }  // namespace pgseed::commands

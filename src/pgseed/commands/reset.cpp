@@ -1,5 +1,6 @@
 #include "pgseed/commands/commands.h"
 #include "pgseed/commands/database_target.h"
+#include "pgseed/core/guards.h"
 #include "pgseed/core/project.h"
 #include "pgseed/core/reset.h"
 #include "pgseed/error.h"
@@ -18,24 +19,21 @@ int run_reset(const Settings& settings, core::Reporter& reporter, std::ostream& 
   options.wait = !settings.no_wait;
   options.jobs = settings.jobs;
 
+  DatabaseTarget target(settings, reporter, WhenUnconfigured::local_server);
+  // Guards before anything is touched: a protected target needs --allow-protected and its name,
+  // which then also answers the question.
+  const bool name_confirmed = core::check_not_protected(target.connection(), settings.environment,
+                                                        {settings.allow_protected, settings.confirm_name}, reporter);
   const bool configured = settings.database_url && !settings.database_url->empty();
-  if (configured && !settings.assume_yes) {
-    const auto connection = pg::ConnInfo::parse(*settings.database_url);
+  if (configured && !name_confirmed) {
     const std::string what = options.counts.exact.empty() && !options.counts.scale
                                  ? "the latest '" + settings.environment + "' dump"
                                  : "a fresh '" + settings.environment + "' seed with the given counts";
-    if (!reporter.interactive()) {
-      throw Error(ExitCode::refused,
-                  "reset would replace database " + connection.database() + " on " + describe_server(connection) +
-                      " and nobody confirmed it",
-                  "pass --yes (-y) to reset without a terminal");
-    }
-    if (!reporter.confirm("Replace database " + connection.database() + " on " + describe_server(connection) + " with " +
-                          what + "?")) {
-      throw Cancelled();
-    }
+    core::confirm_destructive(target.connection(),
+                              "Replace database " + target.connection().database() + " on " +
+                                  describe_server(target.connection()) + " with " + what + "?",
+                              settings.assume_yes, reporter, settings.confirm_name);
   }
-  DatabaseTarget target(settings, reporter, WhenUnconfigured::local_server);
   const auto result = core::reset_database(target.connection(), target.tools(), options, reporter);
   out << "reset: " << result.database << (result.created ? " created" : " replaced") << " from " << result.source << " ("
       << (result.template_built ? "built template " : "cloned template ") << result.template_name << ")\n";

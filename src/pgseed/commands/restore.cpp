@@ -1,6 +1,7 @@
 #include "pgseed/commands/commands.h"
 #include "pgseed/commands/database_target.h"
 #include "pgseed/core/dump_files.h"
+#include "pgseed/core/guards.h"
 #include "pgseed/core/project.h"
 #include "pgseed/core/restore.h"
 #include "pgseed/core/snapshot.h"
@@ -32,19 +33,17 @@ int run_restore(const Settings& settings, core::Reporter& reporter, std::ostream
   reporter.progress_done();
   if (!verified.ok()) throw verified.to_error();
 
-  const bool configured = settings.database_url && !settings.database_url->empty();
-  if (configured && !settings.assume_yes) {
-    const auto connection = pg::ConnInfo::parse(*settings.database_url);
-    if (!reporter.interactive()) {
-      throw Error(ExitCode::refused,
-                  "restore would replace database " + connection.database() + " on " + describe_server(connection) +
-                      " and nobody confirmed it",
-                  "pass --yes to restore without a terminal");
-    }
-    if (!reporter.confirm(restore_question(connection, verified))) throw Cancelled();
-  }
-
   DatabaseTarget target(settings, reporter, WhenUnconfigured::local_server);
+  // Guards before anything is touched: a protected target needs --allow-protected and its name,
+  // which then also answers the question below.
+  const bool name_confirmed = core::check_not_protected(target.connection(), settings.environment,
+                                                        {settings.allow_protected, settings.confirm_name}, reporter);
+  const bool configured = settings.database_url && !settings.database_url->empty();
+  if (configured && !name_confirmed) {
+    core::confirm_destructive(target.connection(),
+                              restore_question(target.connection(), verified),
+                              settings.assume_yes, reporter, settings.confirm_name);
+  }
   const auto& metadata = *verified.metadata;
   std::int64_t archived_rows = 0;
   for (const auto& entry : metadata.record_counts) archived_rows += entry.second;

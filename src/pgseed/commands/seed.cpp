@@ -1,5 +1,6 @@
 #include "pgseed/commands/commands.h"
 #include "pgseed/commands/database_target.h"
+#include "pgseed/core/guards.h"
 #include "pgseed/core/seed.h"
 #include "pgseed/error.h"
 
@@ -33,21 +34,21 @@ int run_seed(const Settings& settings, core::Reporter& reporter, std::ostream& o
     return 0;
   }
 
+  DatabaseTarget target(settings, reporter, WhenUnconfigured::local_server);
   const bool configured = settings.database_url && !settings.database_url->empty();
-  if (settings.clear && configured && !settings.assume_yes) {
-    const auto connection = pg::ConnInfo::parse(*settings.database_url);
-    std::string tables;
-    for (const auto& table : plan.tables_to_clear) tables += (tables.empty() ? "" : ", ") + table;
-    if (!reporter.interactive()) {
-      throw Error(ExitCode::refused,
-                  "seed --clear would empty " + tables + " in database " + connection.database() + " on " +
-                      describe_server(connection) + " and nobody confirmed it",
-                  "pass --yes to clear without a terminal");
+  if (settings.clear) {
+    // Guards before anything is touched; a confirmed name also answers the question below.
+    const bool name_confirmed = core::check_not_protected(target.connection(), settings.environment,
+                                                          {settings.allow_protected, settings.confirm_name}, reporter);
+    if (configured && !name_confirmed) {
+      std::string tables;
+      for (const auto& table : plan.tables_to_clear) tables += (tables.empty() ? "" : ", ") + table;
+      core::confirm_destructive(target.connection(),
+                                clear_question(target.connection(), tables),
+                                settings.assume_yes, reporter, settings.confirm_name);
     }
-    if (!reporter.confirm(clear_question(connection, tables))) throw Cancelled();
   }
 
-  DatabaseTarget target(settings, reporter, WhenUnconfigured::local_server);
   pg::Connection connection(target.connection());
   const auto outcome = core::seed_environment(connection, project, request, reporter);
   if (outcome.already_seeded) {

@@ -38,6 +38,10 @@ struct Settings {
   std::vector<std::string> tables;             // snapshot --table
   std::vector<std::string> excluded_tables;    // snapshot --exclude-table
   bool replace = false;                        // snapshot --replace
+  // Guards and the day-to-day commands (status, protect).
+  bool allow_protected = false;                 // --allow-protected
+  std::optional<std::string> confirm_name;      // --confirm-name NAME
+  bool off = false;                             // protect --off
 };
 
 // --set and --scale as the seed engine takes them. Throws Error(usage) for a malformed --set.

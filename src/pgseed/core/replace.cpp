@@ -28,6 +28,28 @@ void terminate_sessions(pg::Connection& admin, const std::string& database) {
   admin.execute("SELECT pg_terminate_backend(pid) " + other_clients_of(admin, database));
 }
 
+// Settings made with ALTER DATABASE ... SET belong to the database, and the swap puts a new database
+// in its place: the new one gets them too (the protection mark pgseed.protected among them), so that
+// only the data changes. pg_db_role_setting keeps them as "name=value"; a value is given back as it
+// was written where that parses (lists such as search_path), and as a string literal otherwise.
+void carry_database_settings(pg::Connection& admin, const std::string& from, const std::string& to) {
+  const auto rows = admin.query(
+      "SELECT unnest(s.setconfig) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase "
+      "WHERE s.setrole = 0 AND d.datname = " + admin.quote_literal(from));
+  for (const auto& row : rows) {
+    const std::string entry = row[0].value_or("");
+    const auto equals = entry.find('=');
+    if (equals == std::string::npos || equals == 0) continue;
+    const std::string name = entry.substr(0, equals), value = entry.substr(equals + 1);
+    const std::string alter = "ALTER DATABASE " + admin.quote_identifier(to) + " SET " + name + " TO ";
+    try {
+      admin.execute(alter + value);
+    } catch (const pg::SqlError&) {
+      admin.execute(alter + admin.quote_literal(value));
+    }
+  }
+}
+
 }  // namespace
 
 std::string helper_name(const std::string& database, const std::string& role) {
@@ -82,6 +104,7 @@ TargetState inspect_target(pg::Connection& admin, const std::string& database, C
 
 std::string swap_in(pg::Connection& admin, HelperDatabase& scratch, const std::string& database, bool target_exists,
                     ConnectedSessions sessions, Reporter& reporter) {
+  if (target_exists) carry_database_settings(admin, database, scratch.name());
   // The previous copy's owner lock is taken before the rename gives it its name.
   HelperDatabase previous(admin, helper_name(database, "previous"), reporter);
   for (int attempt = 0;; ++attempt) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 namespace pgseed::core {
@@ -21,6 +22,13 @@ public:
   virtual void progress_done() = 0;
   // Asks a yes/no question on a terminal. Returns false when there is nobody to ask.
   virtual bool confirm(const std::string& question) = 0;
+  // Asks for a typed line (a database name to confirm, say) on a terminal, and returns it without its
+  // line end. nullopt when there is nobody to ask. Not pure, so that a reporter that never asks
+  // (a library caller's) need not say so.
+  virtual std::optional<std::string> ask_line(const std::string& question) {
+    (void)question;
+    return std::nullopt;
+  }
   virtual bool interactive() const = 0;
 };
 
@@ -32,6 +40,7 @@ public:
   void progress(const std::string&, std::uint64_t, std::uint64_t, ProgressUnit) override {}
   void progress_done() override {}
   bool confirm(const std::string&) override { return false; }
+  std::optional<std::string> ask_line(const std::string&) override { return std::nullopt; }
   bool interactive() const override { return false; }
 };
 
