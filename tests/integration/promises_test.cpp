@@ -57,26 +57,6 @@ std::int64_t count_of(const pg::ConnInfo& database, const std::string& table) {
   return std::stoll(testing::query_value(database, "SELECT count(*) FROM " + table));
 }
 
-// Starts the pgseed binary in the background with its output discarded; returns its pid.
-pid_t start_pgseed(const std::vector<std::string>& arguments) {
-  std::vector<std::string> argv = {PGSEED_BINARY};
-  argv.insert(argv.end(), arguments.begin(), arguments.end());
-  std::vector<char*> pointers;
-  for (auto& argument : argv) pointers.push_back(argument.data());
-  pointers.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, 0);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    ::unsetenv("DATABASE_URL");
-    ::execv(PGSEED_BINARY, pointers.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
 int wait_for(pid_t pid) {
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -219,7 +199,10 @@ TEST_CASE("a restore killed at random points leaves the target old or new, and t
   for (int point = 0; point < 20; ++point) {
     const int milliseconds = delay(random);
     INFO("seed " << seed << ", kill point " << point << " after " << milliseconds << " ms");
-    const pid_t pid = start_pgseed(restore_args(dumped.dump(), target));
+    // With -C the restore takes its safety snapshot into the project: the kills land in that too.
+    auto arguments = restore_args(dumped.dump(), target);
+    arguments.insert(arguments.end(), {"-C", dumped.project.root().string()});
+    const pid_t pid = testing::start_pgseed(arguments);
     std::this_thread::sleep_for(std::chrono::milliseconds(milliseconds));
     ::kill(pid, SIGKILL);
     wait_for(pid);
@@ -256,6 +239,21 @@ TEST_CASE("a restore killed at random points leaves the target old or new, and t
   }
   CHECK(left.empty());
   CHECK(count_of(target, "users") == metadata.record_counts.at("public.users"));
+  // Every safety snapshot that looks finished is complete, and no temporary file survives a next run.
+  const fs::path snapshots = dumped.project.root() / ".pgseed" / "snapshots";
+  REQUIRE(run_pgseed({"snapshot", "after-the-kills", "-C", dumped.project.root().string(), "--database-url",
+                      target.keyword_string()}).exit_code == 0);
+  int finished = 0;
+  for (const auto& entry : fs::directory_iterator(snapshots)) {
+    const std::string name = entry.path().filename().string();
+    CHECK(name[0] != '.');
+    if (entry.path().extension() != ".dump") continue;
+    ++finished;
+    const auto verify = run_pgseed({"verify", entry.path().string()});
+    INFO(name << "\n" << verify.err);
+    CHECK(verify.exit_code == 0);
+  }
+  std::cout << "safety snapshots that finished before a kill: " << finished - 1 << std::endl;
 }
 
 TEST_CASE("a reused PID never makes a restore fail or drop a database it did not create", "[integration][promises]") {

@@ -5,7 +5,11 @@
 #include "pgseed/core/metadata.h"
 #include "pgseed/pg/database.h"
 
+#include <csignal>
 #include <future>
+#include <iostream>
+#include <random>
+#include <sys/wait.h>
 #include <thread>
 
 using namespace pgseed;
@@ -165,4 +169,43 @@ TEST_CASE("restore and snapshot of one database wait for each other, or fail at 
   INFO(done.err);
   CHECK(done.exit_code == 0);
   CHECK(done.err.find("waiting for another pgseed run") != std::string::npos);
+}
+
+TEST_CASE("a snapshot killed at random points leaves a complete snapshot or none, and the next run cleans up",
+          "[integration][snapshot][kill]") {
+  Seeded seeded;
+  const auto started = std::chrono::steady_clock::now();
+  REQUIRE(run_pgseed({"snapshot", "timing", "-C", seeded.root(), "--database-url", seeded.url()}).exit_code == 0);
+  const auto whole = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  const unsigned seed = std::random_device{}();
+  std::cout << "kill points for snapshot: seed " << seed << ", a snapshot takes " << whole.count() << " ms" << std::endl;
+  std::mt19937 random(seed);
+  std::uniform_int_distribution<int> delay(0, static_cast<int>(whole.count() * 11 / 10));
+  int complete = 0;
+  for (int point = 0; point < 20; ++point) {
+    const std::string name = "killed-" + std::to_string(point);
+    const int milliseconds = delay(random);
+    INFO("seed " << seed << ", kill point " << point << " after " << milliseconds << " ms");
+    const pid_t pid = testing::start_pgseed({"snapshot", name, "-C", seeded.root(), "--database-url", seeded.url()});
+    std::this_thread::sleep_for(std::chrono::milliseconds(milliseconds));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    const fs::path dump = seeded.snapshots() / (name + ".dump");
+    if (fs::exists(dump)) {
+      // Under its final name only when complete: it verifies against its metadata.
+      const auto verify = run_pgseed({"verify", dump.string()});
+      INFO(verify.err);
+      CHECK(verify.exit_code == 0);
+      ++complete;
+    }
+  }
+  std::cout << "snapshots complete before their kill: " << complete << " of 20" << std::endl;
+  // The next snapshot removes the temporary files the kills left; their pg_dump died with pgseed.
+  REQUIRE(run_pgseed({"snapshot", "next", "-C", seeded.root(), "--database-url", seeded.url()}).exit_code == 0);
+  for (const auto& entry : fs::directory_iterator(seeded.snapshots())) {
+    INFO(entry.path());
+    CHECK(entry.path().filename().string()[0] != '.');
+  }
+  CHECK(testing::processes_using(seeded.snapshots().string()).empty());
 }

@@ -80,24 +80,32 @@ fs::path local_server_directory() {
   return sandbox.directory();
 }
 
+namespace {
+// What every pgseed a test starts sees: none of the caller's pgseed settings (a developer's shell
+// must not change results), and the test process's own local server directory.
+std::map<std::string, std::optional<std::string>> isolated_environment() {
+  std::map<std::string, std::optional<std::string>> env;
+  for (const char* variable : {"DATABASE_URL", "PGSEED_ENVIRONMENT", "PGSEED_DUMP_DIR", "PGSEED_LOCAL_PORT",
+                               "PGSEED_SNAPSHOT_DIR", "PGSEED_PROTECTED"}) {
+    env[variable] = std::nullopt;
+  }
+  env["PGSEED_LOCAL_SERVER_DIR"] = local_server_directory().string();
+  return env;
+}
+}  // namespace
+
 PgseedRun run_pgseed(std::vector<std::string> arguments, std::map<std::string, std::optional<std::string>> env) {
   util::Command command;
   command.argv = {PGSEED_BINARY};
   command.argv.insert(command.argv.end(), arguments.begin(), arguments.end());
-  for (const char* variable : {"DATABASE_URL", "PGSEED_ENVIRONMENT", "PGSEED_DUMP_DIR", "PGSEED_LOCAL_PORT",
-                               "PGSEED_SNAPSHOT_DIR", "PGSEED_PROTECTED"}) {
-    command.env[variable] = std::nullopt;
-  }
-  command.env["PGSEED_LOCAL_SERVER_DIR"] = local_server_directory().string();
+  command.env = isolated_environment();
   for (auto& [key, value] : env) command.env[key] = value;
   const auto result = util::run_command(command);
   return PgseedRun{result.exit_code, result.stdout_text, result.stderr_text};
 }
 
 pid_t start_pgseed(std::vector<std::string> arguments, std::map<std::string, std::optional<std::string>> env) {
-  for (const char* variable : {"DATABASE_URL", "PGSEED_ENVIRONMENT", "PGSEED_DUMP_DIR"}) {
-    if (env.find(variable) == env.end()) env[variable] = std::nullopt;
-  }
+  for (auto& [key, value] : isolated_environment()) env.emplace(key, value);
   std::map<std::string, std::string> merged;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     const char* equals = std::strchr(*entry, '=');
