@@ -108,10 +108,11 @@ for ((r = 1; r <= rounds; r++)); do
   t_bare_restore_lz4+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
   "$bindir/dropdb" --if-exists bare_target 2>/dev/null
   "$bindir/dropdb" --if-exists pgseed_target 2>/dev/null
-  a=$(now); "$pgseed" restore -q --yes -j2 --database-url "$(url pgseed_target)" "$dump" >/dev/null; b=$(now)
+  a=$(now); "$pgseed" restore -q --yes -j2 --snapshot-dir "$work/snapshots" --database-url "$(url pgseed_target)" "$dump" >/dev/null; b=$(now)
   t_pgseed_restore+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
   # The everyday case: replacing the database you have (scratch, counts, swap, drop of the old copy).
-  a=$(now); "$pgseed" restore -q --yes -j2 --database-url "$(url pgseed_target)" "$dump" >/dev/null; b=$(now)
+  # Without the safety snapshot: it is a pg_dump of the old content, timed below as `snapshot`.
+  a=$(now); "$pgseed" restore -q --yes -j2 --no-safety-snapshot --database-url "$(url pgseed_target)" "$dump" >/dev/null; b=$(now)
   t_pgseed_replace+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
   [ "$r" -lt "$rounds" ] && rm -f "$dumps"/*.dump "$dumps"/*.json
 done
@@ -136,6 +137,39 @@ verdict "sha256, pgseed / sha256sum (throughput)" "$(ratio "$bs" "$ps")" ge 0.9
 echo
 echo "compression: pg_dump -Fc -Z1 $(awk -v s="$size_z1" 'BEGIN{printf "%.0f", s/1048576}') MiB in $(m "${t_bare_dump[@]}") s;" \
      "default (-Z6) $(awk -v s="$size_z6" 'BEGIN{printf "%.0f", s/1048576}') MiB in ${t_bare_dump_z6[0]} s (one run)"
+
+# ---- day to day: reset (template clone + swap) and snapshot, next to the bare commands ----
+step "reset and snapshot: building the template once (not timed)"
+"$pgseed" reset -q --yes -C "$root" -e "$bench_env" --dump-dir "$dumps" --database-url "$(url reset_target)" >/dev/null
+"$bindir/createdb" -T bench_ref bare_template
+"$bindir/psql" -qc "ALTER DATABASE bare_template WITH IS_TEMPLATE true ALLOW_CONNECTIONS false" postgres
+declare -a t_reset t_bare_copy t_snapshot t_bare_snapshot
+for ((r = 1; r <= rounds; r++)); do
+  step "round $r of $rounds: CREATE DATABASE ... TEMPLATE and pgseed reset"
+  "$bindir/dropdb" --if-exists bare_copy 2>/dev/null
+  a=$(now); "$bindir/psql" -qc "CREATE DATABASE bare_copy TEMPLATE bare_template STRATEGY FILE_COPY" postgres; b=$(now)
+  t_bare_copy+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
+  a=$(now); "$pgseed" reset -q --yes -C "$root" -e "$bench_env" --dump-dir "$dumps" --database-url "$(url reset_target)" >/dev/null; b=$(now)
+  t_reset+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
+  step "round $r of $rounds: pg_dump and pgseed snapshot"
+  a=$(now); "$bindir/pg_dump" -Fc -Z1 --exclude-table=public.pgseed_provenance -f "$work/bare-snapshot.dump" bench_ref; b=$(now)
+  t_bare_snapshot+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
+  a=$(now); "$pgseed" snapshot -q --replace --snapshot-dir "$work/snapshots" --database-url "$(url bench_ref)" bench >/dev/null; b=$(now)
+  t_snapshot+=("$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')")
+done
+"$bindir/dropdb" --if-exists bare_copy 2>/dev/null
+"$bindir/psql" -qc "ALTER DATABASE bare_template WITH IS_TEMPLATE false" postgres && "$bindir/dropdb" bare_template
+rt=$(printf '%s\n' "${t_reset[@]}" | median); bc=$(printf '%s\n' "${t_bare_copy[@]}" | median)
+sn=$(printf '%s\n' "${t_snapshot[@]}" | median); bsn=$(printf '%s\n' "${t_bare_snapshot[@]}" | median)
+rp=$(printf '%s\n' "${t_pgseed_replace[@]}" | median)
+echo
+echo "day to day (medians of $rounds rounds, seconds)"
+printf '%-44s %9.2f   bare %9.2f   ratio %s (target <= 1.25)\n' "reset vs CREATE DATABASE ... TEMPLATE" "$rt" "$bc" "$(ratio "$rt" "$bc")"
+printf '%-44s %9.2f   restore %6.2f   reset is %sx faster (target >= 3)\n' "reset vs pgseed restore of the same dump" "$rt" "$rp" "$(ratio "$rp" "$rt")"
+printf '%-44s %9.2f   bare %9.2f   ratio %s (target <= 1.15)\n' "snapshot vs pg_dump -Fc -Z1" "$sn" "$bsn" "$(ratio "$sn" "$bsn")"
+verdict "reset / CREATE DATABASE ... TEMPLATE (time)" "$(ratio "$rt" "$bc")" le 1.25
+verdict "restore / reset of the same dump (time)" "$(ratio "$rp" "$rt")" ge 3
+verdict "snapshot / pg_dump -Fc -Z1 (time)" "$(ratio "$sn" "$bsn")" le 1.15
 
 # ---- seeding: the bench profile through pgseed vs psql loading the same rows with COPY vs per-row INSERT ----
 step "seeding: pgseed seed vs psql COPY vs INSERT loop"
