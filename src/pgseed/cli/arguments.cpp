@@ -29,7 +29,7 @@ struct CommandSpec {
 };
 
 const OptionSpec database_url{"database-url", 0, "URL",
-                              "libpq URI or keyword string (default: $DATABASE_URL; unset: embedded cluster)"};
+                              "libpq URI or keyword string (default: $DATABASE_URL; unset: the project's local server; for dump a throwaway one)"};
 const OptionSpec database_url_file{"database-url-file", 0, "FILE", "read the URL from FILE (keeps it out of argv)"};
 const OptionSpec project_dir{"project-dir", 'C', "DIR", "project with migrations/ and seeds/ (default: .)"};
 const OptionSpec environment{"environment", 'e', "ENV", "environment name (default: $PGSEED_ENVIRONMENT or dev)"};
@@ -331,7 +331,7 @@ std::string top_level_help() {
   write_columns(out, commands);
   out << "\n'pgseed <command> --help' (or 'pgseed help <command>', 'pgseed <command> help') shows a command's\n"
          "options. 'pgseed --version' prints the version.\n\nenvironment:\n";
-  write_columns(out, {{"DATABASE_URL", "target database; unset: pgseed starts a throwaway embedded cluster"},
+  write_columns(out, {{"DATABASE_URL", "target database; unset: the project's local server (pgseed up), a throwaway one for dump"},
                       {"PGSEED_ENVIRONMENT", "default environment (dev)"},
                       {"PGSEED_DUMP_DIR", "default dump directory (<project>/dumps)"},
                       {"PGSEED_SNAPSHOT_DIR", "default snapshot directory (<project>/.pgseed/snapshots)"},
@@ -346,7 +346,8 @@ std::string top_level_help() {
                  {"", "checksum, counts after restore"},
                  {"4", "database error: connection, SQL, failing or edited migration"},
                  {"5", "refused for safety or cancelled: a question answered no, no terminal and no --yes,"},
-                 {"", "sessions connected, empty database, a different seed set"},
+                 {"", "a protected target, busy with --no-wait, sessions connected, empty database,"},
+                 {"", "a different seed set"},
                  {"130", "interrupted (SIGINT/SIGTERM); what was started is stopped and cleaned up"}});
   return out.str();
 }
