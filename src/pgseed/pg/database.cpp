@@ -1,15 +1,19 @@
 #include "pgseed/pg/database.h"
 
+#include <libpq-fe.h>
 #include <pqxx/pqxx>
-#include <pqxx/tablewriter>
 
-// tablewriter::write_raw_line is the raw COPY path that 6.4 and 7.x share: 6.4's stream_to keeps its
-// raw line private and its stream_from with a column list has an uninitialised member. 8.x removes
-// tablewriter; this file is where that port happens.
+// COPY goes through libpq itself. libpqxx has no COPY call that takes options: 6.4's tablewriter and
+// 7.x's stream_to both write "COPY t (cols) FROM STDIN" themselves, so CSV with a header cannot be
+// asked for; 7.0 removed tablewriter; 6.4's stream_to keeps its raw line writing private and its
+// stream_from with a column list reads an uninitialised member. What every libpqxx from 6.4 to 8.0
+// does give is largeobject's protected raw_connection(dbtransaction): the transaction's PGconn.
+//
+// libpqxx 8 needs C++20 and changed its exception hierarchy and result/row types; pgseed is C++17 and
+// has been built against 6.4 and 7.x only.
 #if PQXX_VERSION_MAJOR >= 8
-#error "pgseed's COPY path uses pqxx::tablewriter, which libpqxx 8 removed: port Transaction::copy_from"
+#error "libpqxx 8 needs C++20 and changed its exception and result types; pgseed supports libpqxx 6.4 and 7.x"
 #endif
-
 
 namespace pgseed::pg {
 namespace {
@@ -57,6 +61,44 @@ Rows to_rows(const pqxx::result& result) {
 std::string first_value(const Rows& rows, const std::string& sql) {
   if (rows.empty() || rows.front().empty()) throw Error(ExitCode::database, "query returned no rows: " + sql);
   return rows.front().front().value_or(std::string());
+}
+
+// The PGconn under a transaction. largeobject is deprecated in 7.x, but only its constructors are
+// marked; this class never constructs one.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+struct RawConnection : pqxx::largeobject {
+  static PGconn* of(const pqxx::dbtransaction& transaction) { return raw_connection(transaction); }
+};
+#pragma GCC diagnostic pop
+
+using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+// The server's message, and its context: for COPY that is "COPY t, line 3, column b: ..." (the line
+// counts records, the header included), which is what tells the user where the bad row is.
+[[noreturn]] void throw_copy_error(PGconn* connection, const PGresult* result) {
+  const char* primary = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  if (primary == nullptr) {
+    const std::string message = first_line(PQerrorMessage(connection));
+    if (PQstatus(connection) == CONNECTION_BAD) {
+      throw Error(ExitCode::database, "lost the connection to the server: " + message);
+    }
+    throw Error(ExitCode::database, message.empty() ? "COPY failed" : message);
+  }
+  std::string message = primary;
+  if (const char* context = PQresultErrorField(result, PG_DIAG_CONTEXT)) message += " (" + first_line(context) + ")";
+  const char* sqlstate = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  throw SqlError(message, sqlstate ? sqlstate : "");
+}
+
+// Reads every remaining result so that the connection is idle again; returns the first error.
+ResultPtr drain_results(PGconn* connection) {
+  ResultPtr error(nullptr, &PQclear);
+  while (ResultPtr result{PQgetResult(connection), &PQclear}) {
+    const auto status = PQresultStatus(result.get());
+    if (!error && status != PGRES_COMMAND_OK) error = std::move(result);
+  }
+  return error;
 }
 
 }  // namespace
@@ -130,24 +172,35 @@ void Transaction::commit() {
 }
 
 void Transaction::copy_from(const std::string& quoted_table, const std::vector<std::string>& quoted_columns,
-                            const std::function<bool(std::string& buffer)>& next_chunk) {
-  translate_errors([&] {
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-    pqxx::tablewriter writer(impl_->work, quoted_table, quoted_columns.begin(), quoted_columns.end());
-#pragma GCC diagnostic pop
+                            CopyFormat format, const std::function<bool(std::string& buffer)>& next_chunk) {
+  std::string sql = "COPY " + quoted_table + " (";
+  for (std::size_t i = 0; i < quoted_columns.size(); ++i) sql += (i > 0 ? ", " : "") + quoted_columns[i];
+  sql += ") FROM STDIN";
+  if (format == CopyFormat::csv_with_header) sql += " (FORMAT csv, HEADER)";
+
+  PGconn* connection = RawConnection::of(impl_->work);
+  {
+    const ResultPtr started(PQexec(connection, sql.c_str()), &PQclear);
+    if (PQresultStatus(started.get()) != PGRES_COPY_IN) throw_copy_error(connection, started.get());
+  }
+  try {
     std::string buffer;
     bool more = true;
     while (more) {
       buffer.clear();
       more = next_chunk(buffer);
-      if (buffer.empty()) continue;
-      // write_raw_line adds the final newline itself; the chunk's other lines pass through as they are.
-      if (buffer.back() == '\n') buffer.pop_back();
-      writer.write_raw_line(buffer);
+      if (!buffer.empty() && PQputCopyData(connection, buffer.data(), static_cast<int>(buffer.size())) != 1) {
+        throw_copy_error(connection, nullptr);
+      }
     }
-    writer.complete();
-  });
+  } catch (...) {
+    // Whatever stopped us (an interrupt, a bad record, a lost server), the server must leave COPY
+    // mode before the transaction can roll back; its "COPY from stdin failed" is not the news.
+    if (PQputCopyEnd(connection, "pgseed stopped sending COPY data") == 1) drain_results(connection);
+    throw;
+  }
+  if (PQputCopyEnd(connection, nullptr) != 1) throw_copy_error(connection, nullptr);
+  if (const ResultPtr error = drain_results(connection)) throw_copy_error(connection, error.get());
 }
 
 }  // namespace pgseed::pg
