@@ -91,6 +91,41 @@ using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
   throw SqlError(message, sqlstate ? sqlstate : "");
 }
 
+// Runs `sql` on the transaction's connection with libpq itself. libpqxx 6.4 leaks the PGresult of a
+// statement during which the connection broke (make_result asks the dead connection for its encoding
+// and throws before the result is owned), which is what happens to the running statement when a
+// SIGTERM shuts the embedded server down; its message is then "Could not obtain client encoding"
+// instead of the server's. Owning the result from the start fixes both.
+ResultPtr exec_raw(PGconn* connection, const std::string& sql) {
+  ResultPtr result(PQexec(connection, sql.c_str()), &PQclear);
+  const auto status = PQresultStatus(result.get());
+  if (result && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)) return result;
+  // The connection's message starts with the server's FATAL (why it ended the session); the result's
+  // holds only libpq's "server closed the connection unexpectedly".
+  if (PQstatus(connection) == CONNECTION_BAD) {
+    throw Error(ExitCode::database, "lost the connection to the server: " + first_line(PQerrorMessage(connection)));
+  }
+  if (!result) throw Error(ExitCode::database, first_line(PQerrorMessage(connection)));
+  const char* sqlstate = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
+  throw SqlError(first_line(PQresultErrorMessage(result.get())), sqlstate ? sqlstate : "");
+}
+
+Rows to_rows(const PGresult* result) {
+  Rows rows;
+  const int row_count = PQntuples(result), field_count = PQnfields(result);
+  rows.reserve(static_cast<std::size_t>(row_count));
+  for (int r = 0; r < row_count; ++r) {
+    Row out;
+    out.reserve(static_cast<std::size_t>(field_count));
+    for (int f = 0; f < field_count; ++f) {
+      if (PQgetisnull(result, r, f)) out.emplace_back(std::nullopt);
+      else out.emplace_back(std::string(PQgetvalue(result, r, f), static_cast<std::size_t>(PQgetlength(result, r, f))));
+    }
+    rows.push_back(std::move(out));
+  }
+  return rows;
+}
+
 // Reads every remaining result so that the connection is idle again; returns the first error.
 ResultPtr drain_results(PGconn* connection) {
   ResultPtr error(nullptr, &PQclear);
@@ -157,12 +192,10 @@ Transaction::Transaction(Connection& connection)
 
 Transaction::~Transaction() = default;  // pqxx::work aborts when not committed
 
-void Transaction::execute(const std::string& sql) {
-  translate_errors([&] { impl_->work.exec(sql); });
-}
+void Transaction::execute(const std::string& sql) { exec_raw(RawConnection::of(impl_->work), sql); }
 
 Rows Transaction::query(const std::string& sql) {
-  return translate_errors([&] { return to_rows(impl_->work.exec(sql)); });
+  return to_rows(exec_raw(RawConnection::of(impl_->work), sql).get());
 }
 
 std::string Transaction::query_value(const std::string& sql) { return first_value(query(sql), sql); }
