@@ -39,6 +39,31 @@ TEST_CASE("a transaction whose connection breaks mid-statement reports the serve
   CHECK(message.find('\n') == std::string::npos);
 }
 
+TEST_CASE("a connection that breaks mid-statement outside a transaction reports the server's reason", "[integration][database]") {
+  const auto database = testing::fresh_database("brokenauto");
+  pg::Connection victim(database);
+  pg::Connection killer(database);
+  const std::string pid = victim.query_value("SELECT pg_backend_pid()");
+  std::thread terminate([&] {
+    for (int i = 0; i < 100; ++i) {
+      if (killer.query_value("SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid + " AND wait_event = 'PgSleep'") == "1")
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    killer.execute("SELECT pg_terminate_backend(" + pid + ")");
+  });
+  std::string message;
+  try {
+    victim.execute("SELECT pg_sleep(30)");
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  terminate.join();
+  INFO(message);
+  CHECK(message.find("terminating connection due to administrator command") != std::string::npos);
+  CHECK(message.find("client encoding") == std::string::npos);
+}
+
 TEST_CASE("a failed statement in a transaction is an SqlError with the server's message and SQLSTATE", "[integration][database]") {
   const auto database = testing::fresh_database("sqlerror");
   pg::Connection connection(database);

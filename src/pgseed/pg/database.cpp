@@ -43,6 +43,7 @@ auto translate_errors(Function&& function) -> decltype(function()) {
   }
 }
 
+#if PQXX_VERSION_MAJOR >= 7
 Rows to_rows(const pqxx::result& result) {
   Rows rows;
   rows.reserve(result.size());
@@ -57,6 +58,7 @@ Rows to_rows(const pqxx::result& result) {
   }
   return rows;
 }
+#endif
 
 std::string first_value(const Rows& rows, const std::string& sql) {
   if (rows.empty() || rows.front().empty()) throw Error(ExitCode::database, "query returned no rows: " + sql);
@@ -126,6 +128,35 @@ Rows to_rows(const PGresult* result) {
   return rows;
 }
 
+#if PQXX_VERSION_MAJOR < 7
+// libpqxx 6.4 leaks the same way for statements outside a transaction, and has no dbtransaction
+// there to reach the PGconn through. Every change of its PGconn goes through the connection policy
+// (connect, drop, disconnect), so a policy that records each one always holds the live PGconn.
+// libpqxx 7 owns the result before anything can throw: it keeps its own exec.
+class TrackingPolicy : public pqxx::connect_direct {
+public:
+  explicit TrackingPolicy(const std::string& options) : connect_direct(options), slot_(next_slot) {}
+  handle do_startconnect(handle orig) override { return track(connect_direct::do_startconnect(orig)); }
+  handle do_completeconnect(handle orig) override { return track(connect_direct::do_completeconnect(orig)); }
+  handle do_dropconnect(handle orig) noexcept override { return track(connect_direct::do_dropconnect(orig)); }
+  handle do_disconnect(handle orig) noexcept override { return track(connect_direct::do_disconnect(orig)); }
+  // Where the next policy constructed on this thread records its PGconn: libpqxx constructs the policy
+  // itself, from the options string only.
+  static thread_local PGconn** next_slot;
+
+private:
+  handle track(handle conn) noexcept {
+    *slot_ = conn;
+    return conn;
+  }
+  PGconn** slot_;
+};
+thread_local PGconn** TrackingPolicy::next_slot = nullptr;
+using PqxxConnection = pqxx::basic_connection_base<TrackingPolicy>;
+#else
+using PqxxConnection = pqxx::connection;
+#endif
+
 // Reads every remaining result so that the connection is idle again; returns the first error.
 ResultPtr drain_results(PGconn* connection) {
   ResultPtr error(nullptr, &PQclear);
@@ -139,12 +170,16 @@ ResultPtr drain_results(PGconn* connection) {
 }  // namespace
 
 struct Connection::Impl {
-  std::unique_ptr<pqxx::connection> connection;
+  PGconn* raw = nullptr;  // libpqxx 6.4 only: kept current by TrackingPolicy
+  std::unique_ptr<PqxxConnection> connection;
 };
 
 Connection::Connection(const ConnInfo& info) : impl_(std::make_unique<Impl>()), info_(info) {
   try {
-    impl_->connection = std::make_unique<pqxx::connection>(info.keyword_string());
+#if PQXX_VERSION_MAJOR < 7
+    TrackingPolicy::next_slot = &impl_->raw;
+#endif
+    impl_->connection = std::make_unique<PqxxConnection>(info.keyword_string());
   } catch (const std::exception& e) {
     throw Error(ExitCode::database, "cannot connect to " + info.redacted() + ": " + first_line(e.what()),
                 "check --database-url / DATABASE_URL, or leave both unset to use the embedded cluster");
@@ -154,20 +189,28 @@ Connection::Connection(const ConnInfo& info) : impl_(std::make_unique<Impl>()), 
 Connection::~Connection() = default;
 
 void Connection::execute(const std::string& sql) {
+#if PQXX_VERSION_MAJOR < 7
+  exec_raw(impl_->raw, sql);
+#else
   translate_errors([&] {
     pqxx::nontransaction work(*impl_->connection);
     work.exec(sql);
     work.commit();
   });
+#endif
 }
 
 Rows Connection::query(const std::string& sql) {
+#if PQXX_VERSION_MAJOR < 7
+  return to_rows(exec_raw(impl_->raw, sql).get());
+#else
   return translate_errors([&] {
     pqxx::nontransaction work(*impl_->connection);
     Rows rows = to_rows(work.exec(sql));
     work.commit();
     return rows;
   });
+#endif
 }
 
 std::string Connection::query_value(const std::string& sql) { return first_value(query(sql), sql); }
@@ -183,7 +226,7 @@ std::string Connection::quote_identifier(std::string_view name) {
 int Connection::server_version_num() { return impl_->connection->server_version(); }
 
 struct Transaction::Impl {
-  explicit Impl(pqxx::connection& connection) : work(connection) {}
+  explicit Impl(PqxxConnection& connection) : work(connection) {}
   pqxx::work work;
 };
 
