@@ -199,3 +199,58 @@ TEST_CASE("a dry run prints the plan without any database", "[integration][seed]
   CHECK(run.out.find("generate price_data_5min: 40320 rows") != std::string::npos);
   CHECK(run.out.find("csv coins.csv -> coins") != std::string::npos);
 }
+
+TEST_CASE("a CSV file is parsed by the server: quotes, commas, newlines and NULLs load exactly", "[integration][seed]") {
+  testing::ScratchProject project;
+  const auto database = migrated_database(project, "csvexact");
+  // Columns in another order than the table's, a quoted header name, CRLF line ends, a quoted field
+  // holding a comma, a doubled quote, a newline and a CRLF; an unquoted empty field is NULL, "" is ''.
+  project.write("seeds/reference/odd.csv",
+                "name,\"symbol\",launched,category\r\n"
+                "\"Bit, coin\",BTC,2009-01-03,currency\r\n"
+                "\"The \"\"Ether\"\"\",ETH,,\"plat\nform\"\r\n"
+                "\"\",X,2020-02-29,\"two\r\nlines\"\r\n");
+  project.write("seeds/csv.json", R"({"seed": 1, "steps": [{"csv": "reference/odd.csv", "table": "coins"}]})");
+  const auto run = seed(project, database, {"-e", "csv"});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(testing::query_value(database, "SELECT string_agg(format('%s|%s|%s|%s', quote_nullable(symbol), quote_nullable(name), "
+                                       "quote_nullable(category), quote_nullable(launched)), ';' ORDER BY symbol) FROM coins") ==
+        "'BTC'|'Bit, coin'|'currency'|'2009-01-03';"
+        "'ETH'|'The \"Ether\"'|'plat\nform'|NULL;"
+        "'X'|''|'two\r\nlines'|'2020-02-29'");
+}
+
+TEST_CASE("a malformed CSV file is refused with the profile step, the file and the record", "[integration][seed]") {
+  testing::ScratchProject project;
+  const auto database = migrated_database(project, "csvbad");
+  struct Case {
+    const char* what;
+    std::string csv;
+    std::vector<std::string> messages;
+  };
+  const std::vector<Case> cases = {
+      {"a record with an extra field", "symbol,name,category\nA,a,x\nB,b,y,extra\n",
+       {"extra data after last expected column", "COPY coins, line 3"}},
+      {"a record with a missing field", "symbol,name,category\nA,a,x\nB,b\n",
+       {"missing data for column \"category\"", "COPY coins, line 3"}},
+      {"an unterminated quote", "symbol,name,category\nA,\"a,x\nB,b,y\n", {"unterminated CSV quoted field", "COPY coins, line"}},
+      {"a value of the wrong type", "symbol,name,category,launched\nA,a,x,2024-13-45\n",
+       {"date/time field value out of range", "COPY coins, line 2, column launched"}},
+      {"an unterminated quote in the header", "symbol,\"name\n", {"unterminated quote in the header"}},
+  };
+  for (const auto& test : cases) {
+    INFO(test.what);
+    project.write("seeds/reference/bad.csv", test.csv);
+    project.write("seeds/bad.json",
+                  R"({"seed": 1, "steps": [{"sql": "sql/superuser.sql"}, {"csv": "reference/bad.csv", "table": "coins"}]})");
+    const auto run = seed(project, database, {"-e", "bad"});
+    INFO(run.err);
+    CHECK(run.exit_code == 2);
+    CHECK(run.err.find("seed profile seeds/bad.json at /steps/1/csv: CSV file ") != std::string::npos);
+    CHECK(run.err.find("bad.csv") != std::string::npos);
+    for (const auto& message : test.messages) CHECK(run.err.find(message) != std::string::npos);
+    CHECK(count_of(database, "coins") == "0");
+    CHECK(count_of(database, "users") == "0");  // the SQL step before it was rolled back too
+  }
+}

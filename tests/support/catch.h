@@ -3,6 +3,8 @@
 #if __has_include(<catch2/catch_test_macros.hpp>)
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/generators/catch_generators.hpp>
+// v3 moved CHECK_THROWS_WITH into the matchers header, which catch_test_macros.hpp does not include.
+#include <catch2/matchers/catch_matchers.hpp>
 #else
 #include <catch2/catch.hpp>
 #endif

@@ -73,10 +73,20 @@ public:
   std::string query_value(const std::string& sql);
   void commit();
 
-  // COPY table (columns) FROM STDIN in text format. `next_chunk` appends whole lines of COPY text,
-  // each ending in '\n', to its (cleared) buffer, and returns false once it has nothing more.
+  enum class CopyFormat {
+    text,             // COPY's text format
+    csv_with_header,  // (FORMAT csv, HEADER): the server parses the CSV and skips its header record
+  };
+
+  // COPY table (columns) FROM STDIN. `next_chunk` appends the next bytes of COPY data to its
+  // (cleared) buffer and returns false once it has nothing more; chunks need not end on a line.
+  // A server error names its COPY line: "... (COPY t, line 3, column b: ...)".
   void copy_from(const std::string& quoted_table, const std::vector<std::string>& quoted_columns,
-                 const std::function<bool(std::string& buffer)>& next_chunk);
+                 CopyFormat format, const std::function<bool(std::string& buffer)>& next_chunk);
+  void copy_from(const std::string& quoted_table, const std::vector<std::string>& quoted_columns,
+                 const std::function<bool(std::string& buffer)>& next_chunk) {
+    copy_from(quoted_table, quoted_columns, CopyFormat::text, next_chunk);
+  }
 
 private:
   struct Impl;

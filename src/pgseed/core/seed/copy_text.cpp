@@ -17,57 +17,38 @@ void append_copy_escaped(std::string& out, std::string_view value) {
   out.append(value.data() + plain_from, value.size() - plain_from);
 }
 
-std::vector<CsvRecord> parse_csv(std::string_view text) {
-  std::vector<CsvRecord> records;
-  CsvRecord record;
-  std::string field;
-  bool quoted = false, in_quotes = false, field_started = false;
-  std::size_t line = 1, quote_line = 0;
-  auto end_field = [&] {
-    if (!quoted && field.empty()) record.emplace_back(std::nullopt);
-    else record.emplace_back(field);
-    field.clear();
-    quoted = false;
-    field_started = false;
-  };
+std::optional<std::vector<std::string>> csv_header(std::string_view text, bool at_end) {
+  std::vector<std::string> names;
+  std::string name;
+  bool in_quotes = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_quotes) {
       if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        field.push_back('"');
+        name.push_back('"');
         ++i;
       } else if (c == '"') {
         in_quotes = false;
       } else {
-        if (c == '\n') ++line;
-        field.push_back(c);
+        name.push_back(c);
       }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        in_quotes = quoted = field_started = true;
-        quote_line = line;
-        break;
-      case ',': end_field(); break;
-      case '\r': break;
-      case '\n':
-        ++line;
-        end_field();
-        records.push_back(std::move(record));
-        record.clear();
-        break;
-      default:
-        field.push_back(c);
-        field_started = true;
+    } else if (c == '"') {
+      in_quotes = true;
+    } else if (c == ',') {
+      names.push_back(std::move(name));
+      name.clear();
+    } else if (c == '\n') {
+      names.push_back(std::move(name));
+      return names;
+    } else if (c != '\r') {
+      name.push_back(c);
     }
   }
-  if (in_quotes) throw std::runtime_error("unterminated quote starting on line " + std::to_string(quote_line));
-  if (field_started || !record.empty()) {
-    end_field();
-    records.push_back(std::move(record));
-  }
-  return records;
+  if (!at_end) return std::nullopt;
+  if (in_quotes) throw std::runtime_error("unterminated quote in the header");
+  if (text.empty()) return names;
+  names.push_back(std::move(name));
+  return names;
 }
 
 }  // namespace pgseed::core::seed

@@ -1,4 +1,4 @@
-// COPY text format (what the seed engine streams) and CSV (what reference data comes in).
+// COPY text format (what the seed engine streams) and the header of a CSV file (what reference data comes in).
 #pragma once
 
 #include <optional>
@@ -11,11 +11,10 @@ namespace pgseed::core::seed {
 // Appends `value` escaped for COPY's text format: backslash, tab, newline and carriage return.
 void append_copy_escaped(std::string& out, std::string_view value);
 
-using CsvRecord = std::vector<std::optional<std::string>>;  // nullopt: an unquoted empty field (NULL)
-
-// Parses RFC 4180 CSV (quoted fields may hold commas, quotes and newlines). As in PostgreSQL's CSV
-// format, an unquoted empty field is NULL and a quoted one ("") is an empty string. Throws
-// std::runtime_error naming the line of an unterminated quote.
-std::vector<CsvRecord> parse_csv(std::string_view text);
+// The column names in a CSV file's header record. The server parses the rest of the file (COPY with
+// FORMAT csv, HEADER); pgseed reads only the header, to know which columns the COPY names. Quoted names
+// may hold commas, quotes and newlines, as in RFC 4180. Returns nullopt while `text` holds no whole
+// record and more may follow (`at_end` false); throws std::runtime_error for an unterminated quote.
+std::optional<std::vector<std::string>> csv_header(std::string_view text, bool at_end);
 
 }  // namespace pgseed::core::seed

@@ -8,8 +8,12 @@
 #include "pgseed/util/time.h"
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <unordered_set>
@@ -148,42 +152,66 @@ private:
   std::uint64_t row_ = 1;
 };
 
+// The server parses the CSV (COPY ... (FORMAT csv, HEADER)), so the file loads exactly as psql's
+// \copy would load it; pgseed reads the header only, to name the columns, and streams the bytes.
 void load_csv(pg::Transaction& transaction, pg::Connection& connection, const Profile& profile, const Step& step,
               const TableInfo& table) {
-  std::vector<CsvRecord> records;
+  const std::string pointer = step.pointer + "/csv";
+  const std::string what = "CSV file " + step.file.string();
+  std::ifstream in(step.file, std::ios::binary);
+  if (!in) throw profile_error(profile.display_name, pointer, "cannot read " + what + ": " + std::strerror(errno));
+  constexpr std::size_t chunk_bytes = 1 << 20;
+  std::string pending;
+  auto read_chunk = [&](std::string& buffer) {
+    const std::size_t old_size = buffer.size();
+    buffer.resize(old_size + chunk_bytes);
+    in.read(buffer.data() + old_size, static_cast<std::streamsize>(chunk_bytes));
+    buffer.resize(old_size + static_cast<std::size_t>(in.gcount()));
+    if (in.bad()) throw profile_error(profile.display_name, pointer, "cannot read " + what);
+    return !in.eof();
+  };
+  std::optional<std::vector<std::string>> header;
   try {
-    records = parse_csv(util::read_file(step.file));
+    for (bool more = true; !header;) {
+      if (more) more = read_chunk(pending);
+      header = csv_header(pending, !more);
+    }
+  } catch (const Error&) {
+    throw;
   } catch (const std::runtime_error& e) {
-    throw profile_error(profile.display_name, step.pointer + "/csv", "CSV file " + step.file.string() + ": " + e.what());
+    throw profile_error(profile.display_name, pointer, what + ": " + e.what());
   }
-  if (records.empty()) throw profile_error(profile.display_name, step.pointer + "/csv", "CSV file " + step.file.string() + " is empty");
+  if (header->empty()) throw profile_error(profile.display_name, pointer, what + " is empty");
   std::vector<std::string> columns;
-  for (const auto& name : records.front()) {
-    if (!name || table.columns.count(*name) == 0) {
-      throw profile_error(profile.display_name, step.pointer + "/csv",
-                          "CSV header of " + step.file.filename().string() + " names column '" + name.value_or("") +
+  for (const auto& name : *header) {
+    if (table.columns.count(name) == 0) {
+      throw profile_error(profile.display_name, pointer,
+                          "CSV header of " + step.file.filename().string() + " names column '" + name +
                               "', which table " + step.table + " does not have");
     }
-    columns.push_back(connection.quote_identifier(*name));
+    columns.push_back(connection.quote_identifier(name));
   }
-  std::size_t next = 1;
-  transaction.copy_from(table.quoted_name, columns, [&](std::string& buffer) {
-    for (; next < records.size() && buffer.size() < (1u << 20); ++next) {
-      const auto& record = records[next];
-      if (record.size() != columns.size()) {
-        throw profile_error(profile.display_name, step.pointer + "/csv",
-                            "CSV record " + std::to_string(next + 1) + " of " + step.file.filename().string() + " has " +
-                                std::to_string(record.size()) + " fields, the header has " + std::to_string(columns.size()));
-      }
-      for (std::size_t i = 0; i < record.size(); ++i) {
-        if (i > 0) buffer.push_back('\t');
-        if (record[i]) append_copy_escaped(buffer, *record[i]);
-        else buffer += "\\N";
-      }
-      buffer.push_back('\n');
+  try {
+    transaction.copy_from(table.quoted_name, columns, pg::Transaction::CopyFormat::csv_with_header,
+                          [&](std::string& buffer) {
+                            util::throw_if_interrupted();
+                            if (!pending.empty()) {
+                              buffer.swap(pending);
+                              return !in.eof();
+                            }
+                            return read_chunk(buffer);
+                          });
+  } catch (const pg::SqlError& e) {
+    // The server's message names the record ("COPY coins, line 3, column name: ..."): keep it whole.
+    // Bad data (SQLSTATE class 22) is the file's fault, like a bad profile; anything else is the
+    // database's (a constraint, a lost server), with its usual exit code.
+    if (e.sqlstate().rfind("22", 0) == 0) {
+      throw profile_error(profile.display_name, pointer, what + ": " + e.what(),
+                          "COPY counts CSV records from 1, the header included; fix the file or the table");
     }
-    return next < records.size();
-  });
+    throw Error(e.code(), "seed profile " + profile.display_name + " at " + pointer + ": " + what + ": " + e.what(),
+                e.hint());
+  }
 }
 
 }  // namespace

@@ -33,6 +33,33 @@ constexpr std::uint64_t hash_text(std::string_view text, std::uint64_t basis = 0
 
 constexpr std::uint64_t combine(std::uint64_t a, std::uint64_t b) { return mix64(a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2))); }
 
+// The high 64 bits of the 128-bit product a * b, from four 32x32->64 products: what `below` needs on
+// targets without unsigned __int128 (i386, armhf). No sum below can overflow: cross is at most
+// (2^32-1) * 3 + (2^32-1)^2 = 2^64 - 1.
+constexpr std::uint64_t mul_high64_portable(std::uint64_t a, std::uint64_t b) {
+  const std::uint64_t a_low = a & 0xffffffffULL, a_high = a >> 32;
+  const std::uint64_t b_low = b & 0xffffffffULL, b_high = b >> 32;
+  const std::uint64_t low_low = a_low * b_low;
+  const std::uint64_t high_low = a_high * b_low;
+  const std::uint64_t low_high = a_low * b_high;
+  const std::uint64_t cross = (low_low >> 32) + (high_low & 0xffffffffULL) + low_high;
+  return a_high * b_high + (high_low >> 32) + (cross >> 32);
+}
+
+#if defined(__SIZEOF_INT128__)
+constexpr std::uint64_t mul_high64_native(std::uint64_t a, std::uint64_t b) {
+  return static_cast<std::uint64_t>((static_cast<unsigned __int128>(a) * b) >> 64);
+}
+#endif
+
+constexpr std::uint64_t mul_high64(std::uint64_t a, std::uint64_t b) {
+#if defined(__SIZEOF_INT128__)
+  return mul_high64_native(a, b);
+#else
+  return mul_high64_portable(a, b);
+#endif
+}
+
 // A short stream of random numbers for one value.
 class Draw {
 public:
@@ -47,9 +74,7 @@ public:
   // Uniform in [0, 1).
   double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   // Uniform integer in [0, bound); bound > 0. Multiply-shift: no modulo bias worth mentioning.
-  std::uint64_t below(std::uint64_t bound) {
-    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(next()) * bound) >> 64);
-  }
+  std::uint64_t below(std::uint64_t bound) { return mul_high64(next(), bound); }
   // Standard normal (Box-Muller).
   double normal() {
     double u1 = unit();
