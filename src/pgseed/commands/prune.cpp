@@ -53,7 +53,9 @@ int run_prune(const Settings& settings, core::Reporter& reporter, std::ostream& 
   std::uint64_t freed = 0;
   for (const auto& decision : decisions) {
     const core::Archive& archive = *decision.archive;
-    const std::string what = (archive.kind == core::ArchiveKind::dump ? "dump " : "snapshot ") + archive.dump_path.string();
+    // Metadata whose dump is gone is named by the file that is actually there.
+    const std::string what = (archive.kind == core::ArchiveKind::dump ? "dump " : "snapshot ") +
+                             (archive.dump_exists ? archive.dump_path : archive.metadata_path).string();
     if (decision.action == core::PruneAction::keep_tracked) {
       ++tracked_kept;
       reporter.warning("not deleting " + what + ": tracked by git, it is shared history; use git rm if it should go");
