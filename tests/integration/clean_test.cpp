@@ -295,3 +295,12 @@ TEST_CASE("clean --all on a terminal goes on only for the exact phrase DELETE EV
   for (const auto& key : {setup.stale_key, setup.live_key, setup.seed_key}) CHECK(!setup.exists(key));
   CHECK(!fs::exists(setup.snapshots / "before.dump"));
 }
+
+TEST_CASE("clean with no database configured acts on the project's local server", "[integration][clean]") {
+  testing::ScratchProject project;
+  const auto run = run_pgseed({"clean", "-C", project.root().string()});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 0);
+  CHECK(run.err.find("acting on the project's local server") != std::string::npos);
+  CHECK(run.err.find("throwaway") == std::string::npos);
+}
