@@ -64,6 +64,8 @@ TEST_CASE("prune --keep 1 deletes old dumps, never the latest nor one git tracks
   repo.git({"commit", "-qm", "the team's dump"});
   const fs::path older = repo.dump();
   const fs::path newest = repo.dump();
+  REQUIRE(shared != older);
+  REQUIRE(older != newest);
   REQUIRE(testing::latest_real_dump(repo.project.dumps()) == newest);
 
   const auto dry = run_pgseed(repo.prune({"--keep", "1", "--dry-run"}));
@@ -96,6 +98,8 @@ TEST_CASE("prune keeps the newest N of each environment, and snapshots only with
   const fs::path first = repo.dump();
   const fs::path second = repo.dump();
   const fs::path third = repo.dump();
+  REQUIRE(first != second);  // each dump moved the latest link on
+  REQUIRE(second != third);
   // Another environment's single dump is the newest of its own group, whatever its age.
   fs::copy_file(first, repo.project.dumps() / "staging-seeded-vunknown-20200101T000000Z-abcdef.dump");
   auto staging = core::read_metadata(core::metadata_path_for(first));

@@ -140,7 +140,7 @@ std::vector<Archive> list_archives(const fs::path& directory, ArchiveKind kind) 
     if (a.group != b.group) return a.group < b.group;
     if (a.created.has_value() != b.created.has_value()) return a.created.has_value();
     if (a.created && *a.created != *b.created) return *a.created > *b.created;
-    return a.name < b.name;
+    return a.name > b.name;  // the same second: latest's tie-break (core/dump.cpp)
   });
   return archives;
 }
@@ -267,8 +267,10 @@ std::vector<PruneDecision> plan_prune(const std::vector<Archive>& archives, cons
     std::stable_sort(members.begin(), members.end(), [&](std::size_t a, std::size_t b) {
       const auto& left = *decisions[a].archive;
       const auto& right = *decisions[b].archive;
-      if (left.created.has_value() != right.created.has_value()) return left.created.has_value();
-      return left.created && *left.created > *right.created;
+      // Newest first, by timestamp and then file name: the order in which core/dump.cpp moves the
+      // latest links, so two dumps of the same second rank as latest would rank them.
+      return std::make_pair(left.metadata->timestamp, left.dump_path.filename().string()) >
+             std::make_pair(right.metadata->timestamp, right.dump_path.filename().string());
     });
     // The latest link counts as one of the N, so --keep 1 leaves exactly the dump that restore uses.
     int kept = 0;
