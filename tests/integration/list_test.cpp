@@ -7,7 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <ctime>
 #include <fstream>
+#include <thread>
 
 using namespace pgseed;
 using testing::run_pgseed;
@@ -15,16 +18,25 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Metadata timestamps have one-second resolution, and of two dumps of the same second the latest
+// link keeps the one whose name sorts last: a test that needs "the newer one" waits for a new second.
+void wait_for_next_second(std::time_t& last) {
+  while (std::time(nullptr) <= last) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
 // Two real dev dumps of one project (the second is latest) and a snapshot pair made from the first.
 struct Listed {
   testing::ScratchProject project;
   fs::path first, second;
   fs::path snapshots = project.root() / ".pgseed" / "snapshots";
   Listed() {
+    std::time_t last = 0;
     for (fs::path* dump : {&first, &second}) {
+      wait_for_next_second(last);
       const auto run = run_pgseed({"dump", "-C", project.root().string(), "--database-url",
                                    testing::fresh_database("list").keyword_string()});
       REQUIRE(run.exit_code == 0);
+      last = std::time(nullptr);
       *dump = testing::latest_real_dump(project.dumps());
     }
     REQUIRE(first != second);

@@ -5,11 +5,21 @@
 #include "pgseed/core/dump_files.h"
 #include "pgseed/core/metadata.h"
 
+#include <chrono>
+#include <ctime>
+#include <thread>
+
 using namespace pgseed;
 using testing::run_pgseed;
 namespace fs = std::filesystem;
 
 namespace {
+
+// Metadata timestamps have one-second resolution, and of two dumps of the same second the latest
+// link keeps the one whose name sorts last: a test that needs "the newer one" waits for a new second.
+void wait_for_next_second(std::time_t& last) {
+  while (std::time(nullptr) <= last) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
 
 struct GitProject {
   testing::ScratchProject project;
@@ -22,11 +32,14 @@ struct GitProject {
     REQUIRE(result.ok());
     return result.stdout_text;
   }
+  mutable std::time_t last_dump = 0;
   fs::path dump() const {
+    wait_for_next_second(last_dump);
     const auto run = run_pgseed({"dump", "-C", project.root().string(), "--database-url",
                                  testing::fresh_database("prune").keyword_string()});
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
+    last_dump = std::time(nullptr);
     return testing::latest_real_dump(project.dumps());
   }
   std::vector<std::string> prune(std::vector<std::string> extra) const {
