@@ -15,6 +15,7 @@
 #include <iostream>
 #include <thread>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -191,6 +192,39 @@ TEST_CASE("clean drops exactly the leftover databases whose owner lock is free",
   CHECK(nothing.err.find("nothing to clean") != std::string::npos);
 }
 
+TEST_CASE("clean deletes temporary files whose writer is gone, and no other file", "[integration][clean]") {
+  testing::ScratchProject project;
+  const auto target = testing::fresh_database("clean_tmp");
+  const fs::path snapshots = project.root() / ".pgseed" / "snapshots";
+  fs::create_directories(project.dumps());
+  fs::create_directories(snapshots);
+  // What a killed dump or snapshot leaves: `.<name>.tmp-<hex>`, its flock gone with the process.
+  const std::vector<fs::path> abandoned = {project.dumps() / ".dev-seeded-vx-20261121T000000Z-aaaaaa.dump.tmp-0123abcd",
+                                           snapshots / ".before.metadata.json.tmp-89abcdef"};
+  for (const auto& path : abandoned) testing::write_text(path, "half written");
+  // One whose writer is alive: it holds the flock (here, this test does).
+  const fs::path alive = project.dumps() / ".dev-seeded-vy-20261121T000000Z-bbbbbb.dump.tmp-deadbeef";
+  testing::write_text(alive, "being written");
+  const int alive_fd = ::open(alive.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(alive_fd >= 0);
+  REQUIRE(::flock(alive_fd, LOCK_EX | LOCK_NB) == 0);
+  // Hidden files that are not pgseed temporaries.
+  const std::vector<fs::path> others = {project.dumps() / ".gitkeep", project.dumps() / ".notes.tmp-later",
+                                        snapshots / ".gitignore"};
+  for (const auto& path : others) testing::write_text(path, "keep");
+
+  const auto run = run_pgseed(clean_args(project, target));
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 0);
+  for (const auto& path : abandoned) {
+    CHECK(!fs::exists(path));
+    CHECK(run.out.find("deleted " + path.string() + " (a temporary file of a run that is gone)") != std::string::npos);
+  }
+  CHECK(fs::exists(alive));
+  for (const auto& path : others) CHECK(fs::exists(path));
+  ::close(alive_fd);
+}
+
 TEST_CASE("clean removes what restores killed with SIGKILL left, and the target stays", "[integration][clean][kill]") {
   testing::ScratchProject project;
   const auto source = testing::fresh_database("clean_src");
@@ -284,7 +318,7 @@ TEST_CASE("clean --all on a terminal goes on only for the exact phrase DELETE EV
     CHECK(refused.exit_code == 5);
     CHECK(refused.stdout_text.find("type DELETE EVERYTHING to go on") != std::string::npos);
     CHECK(refused.stdout_text.find("drops 3 pgseed templates") != std::string::npos);
-    CHECK(refused.stdout_text.find("nothing was deleted") != std::string::npos);
+    CHECK(refused.stdout_text.find("cancelled, nothing changed") != std::string::npos);
     CHECK(setup.exists(setup.live_key));
     CHECK(setup.exists(setup.stale_key));
     CHECK(fs::exists(setup.snapshots / "before.dump"));

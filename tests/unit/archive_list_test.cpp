@@ -1,7 +1,7 @@
 #include "support/catch.h"
 #include "support/test_support.h"
 
-#include "pgseed/core/archives.h"
+#include "pgseed/core/archive_list.h"
 #include "pgseed/core/dump_files.h"
 #include "pgseed/util/sha256.h"
 

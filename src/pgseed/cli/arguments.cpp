@@ -138,9 +138,10 @@ const std::vector<CommandSpec>& command_specs() {
         {"dry-run", 'n', nullptr, "list what would be deleted, delete nothing"}, quiet, help}},
       {"clean", "remove what killed or old runs left behind", nullptr,
        "Drops scratch and previous databases (*_pgseed_restore_* / *_pgseed_previous_*) that no running\n"
-       "pgseed owns (their owner lock is free), and templates of dumps that no longer exist. --all also\n"
-       "drops every pgseed template and deletes every snapshot; it asks for the phrase DELETE EVERYTHING,\n"
-       "or needs --yes-delete-everything without a terminal.\n"
+       "pgseed owns (their owner lock is free), templates of dumps that no longer exist, and temporary\n"
+       "files of killed writes in the dump and snapshot directories. --all also drops every pgseed\n"
+       "template and deletes every snapshot; it asks for the phrase DELETE EVERYTHING, or needs\n"
+       "--yes-delete-everything without a terminal.\n"
        "Exit codes: 0 done; 4 database error; 5 --all not confirmed; 2 bad option.",
        {database_url, database_url_file, project_dir, dump_dir, snapshot_dir,
         {"all", 0, nullptr, "also drop every pgseed template and delete every snapshot"},

@@ -5,7 +5,8 @@
 // `--all` destroys things somebody may still want, so it asks for a phrase nobody types by accident.
 #include "pgseed/commands/commands.h"
 #include "pgseed/commands/database_target.h"
-#include "pgseed/core/archives.h"
+#include "pgseed/core/archive_list.h"
+#include "pgseed/core/snapshot.h"
 #include "pgseed/core/server_admin.h"
 #include "pgseed/core/templates.h"
 #include "pgseed/error.h"
@@ -55,17 +56,15 @@ void ask_for_phrase(const std::string& what, core::Reporter& reporter) {
   std::string answer;
   if (!std::getline(std::cin, answer)) answer.clear();
   if (!answer.empty() && answer.back() == '\r') answer.pop_back();
-  if (answer != everything_phrase) {
-    throw Error(ExitCode::refused, "clean --all not confirmed: nothing was deleted",
-                std::string("type the phrase exactly: ") + everything_phrase);
-  }
+  if (answer != everything_phrase) throw Cancelled();  // anything else is a no, as at every question
 }
 
 }  // namespace
 
 int run_clean(const Settings& settings, core::Reporter& reporter, std::ostream& out) {
+  check_project_directory(settings);
   const auto project = core::ProjectLayout::at(settings.project_directory, settings.dump_directory);
-  const fs::path snapshot_directory = core::snapshot_directory_for(project, settings.snapshot_directory);
+  const fs::path snapshot_directory = core::snapshot_directory(project, settings.snapshot_directory);
 
   // Refused before any server is started or contacted.
   if (settings.all && !settings.yes_delete_everything && !reporter.interactive()) {
@@ -113,15 +112,13 @@ int run_clean(const Settings& settings, core::Reporter& reporter, std::ostream& 
     }
   }
 
-  // Temporaries of writes whose process died.
-  // TODO(merge): util::remove_abandoned_temporaries (util/atomic_file.h, branch `lifetime`) is not on
-  // this branch. When it lands:
-  //   for (const fs::path& directory : {project.dump_directory, snapshot_directory}) {
-  //     for (const auto& path : util::remove_abandoned_temporaries(directory)) {
-  //       out << "deleted " << path.string() << " (a temporary file of a run that is gone)\n";
-  //       ++removed;
-  //     }
-  //   }
+  // Temporaries of writes whose process died: their file lock is free (util/atomic_file.h).
+  for (const fs::path& directory : {project.dump_directory, snapshot_directory}) {
+    for (const auto& path : util::remove_abandoned_temporaries(directory)) {
+      out << "deleted " << path.string() << " (a temporary file of a run that is gone)\n";
+      ++removed;
+    }
+  }
 
   std::error_code error;
   const bool dump_directory_exists = fs::is_directory(project.dump_directory, error);

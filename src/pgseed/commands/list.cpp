@@ -1,6 +1,7 @@
 // pgseed list: the dumps of every environment and the snapshots, from the files alone (no server).
 #include "pgseed/commands/commands.h"
-#include "pgseed/core/archives.h"
+#include "pgseed/core/archive_list.h"
+#include "pgseed/core/snapshot.h"
 #include "pgseed/core/verify.h"
 #include "pgseed/error.h"
 
@@ -102,8 +103,9 @@ nlohmann::json to_json(const Row& row) {
 }  // namespace
 
 int run_list(const Settings& settings, core::Reporter& reporter, std::ostream& out) {
+  check_project_directory(settings);
   const auto project = core::ProjectLayout::at(settings.project_directory, settings.dump_directory);
-  const fs::path snapshot_directory = core::snapshot_directory_for(project, settings.snapshot_directory);
+  const fs::path snapshot_directory = core::snapshot_directory(project, settings.snapshot_directory);
   auto archives = core::list_archives(project.dump_directory, core::ArchiveKind::dump);
   auto snapshots = core::list_archives(snapshot_directory, core::ArchiveKind::snapshot);
   archives.insert(archives.end(), std::make_move_iterator(snapshots.begin()), std::make_move_iterator(snapshots.end()));

@@ -1,6 +1,7 @@
 // pgseed prune --keep N: old dumps (and, with --snapshots, old snapshots) go; latest and git stay.
 #include "pgseed/commands/commands.h"
-#include "pgseed/core/archives.h"
+#include "pgseed/core/archive_list.h"
+#include "pgseed/core/snapshot.h"
 #include "pgseed/error.h"
 #include "pgseed/util/file_lock.h"
 
@@ -26,8 +27,9 @@ int run_prune(const Settings& settings, core::Reporter& reporter, std::ostream& 
     throw Error(ExitCode::usage, "pgseed prune needs --keep N: how many dumps to keep per environment",
                 "pgseed prune --keep 3 --dry-run shows what would be deleted");
   }
+  check_project_directory(settings);
   const auto project = core::ProjectLayout::at(settings.project_directory, settings.dump_directory);
-  const fs::path snapshot_directory = core::snapshot_directory_for(project, settings.snapshot_directory);
+  const fs::path snapshot_directory = core::snapshot_directory(project, settings.snapshot_directory);
 
   // The latest links move under this lock (core/dump.cpp): holding it, the link we protect cannot move
   // to a dump we are about to delete. (Only the newest dump can become latest, and it is always kept.)

@@ -1,4 +1,4 @@
-#include "pgseed/core/archives.h"
+#include "pgseed/core/archive_list.h"
 
 #include "pgseed/core/dump_files.h"
 #include "pgseed/error.h"
@@ -56,9 +56,14 @@ void fill_in(Archive& archive, const std::string& stem) {
   } else {
     try {
       archive.metadata = read_metadata(archive.metadata_path);
-    } catch (const std::exception& e) {  // MetadataError, or a file that cannot be read
+    } catch (const MetadataError& e) {
       if (archive.status == VerifyStatus::ok) {
         archive.status = VerifyStatus::metadata_invalid;
+        archive.detail = e.what();
+      }
+    } catch (const std::exception& e) {  // there, but it cannot be read (permissions, I/O)
+      if (archive.status == VerifyStatus::ok) {
+        archive.status = VerifyStatus::metadata_unreadable;
         archive.detail = e.what();
       }
     }
@@ -78,11 +83,6 @@ void fill_in(Archive& archive, const std::string& stem) {
 }
 
 }  // namespace
-
-fs::path snapshot_directory_for(const ProjectLayout& project, const fs::path& configured) {
-  if (!configured.empty()) return fs::absolute(configured).lexically_normal();
-  return project.root / ".pgseed" / "snapshots";
-}
 
 std::int64_t Archive::rows() const {
   std::int64_t total = 0;

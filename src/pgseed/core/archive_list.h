@@ -1,5 +1,5 @@
 // The dumps and snapshots on disk, each with its metadata: what `list` shows, what `prune` and `clean`
-// delete, and what `status` adds up.
+// delete, and what `status` adds up. (core/archive.h writes one archive; this lists what is there.)
 //
 // An archive is the pair <stem>.dump + <stem>.metadata.json. Either file may be missing or broken (a
 // clone without LFS, a hand-copied dump, a killed prune): such a pair is still listed, with what is
@@ -8,7 +8,6 @@
 #pragma once
 
 #include "pgseed/core/metadata.h"
-#include "pgseed/core/project.h"
 #include "pgseed/core/verify.h"
 #include "pgseed/util/time.h"
 
@@ -23,11 +22,6 @@
 
 namespace pgseed::core {
 
-// <project>/.pgseed/snapshots unless configured (--snapshot-dir, PGSEED_SNAPSHOT_DIR).
-// TODO(merge): the same default as core::snapshot_directory, which the snapshot command adds; use that
-// one when both are on one branch.
-std::filesystem::path snapshot_directory_for(const ProjectLayout& project, const std::filesystem::path& configured);
-
 struct Archive {
   ArchiveKind kind = ArchiveKind::dump;  // by the directory it is in
   std::string name;                      // dumps: the file name; snapshots: the snapshot name
@@ -39,7 +33,7 @@ struct Archive {
   std::uint64_t metadata_bytes = 0;
   std::optional<DumpMetadata> metadata;  // when it exists and parses
   // What a look without hashing found: ok, missing (the dump), lfs_pointer, metadata_missing,
-  // metadata_invalid or size_mismatch. Only verify_dump can say checksum_mismatch.
+  // metadata_unreadable, metadata_invalid or size_mismatch. Only verify_dump can say checksum_mismatch.
   VerifyStatus status = VerifyStatus::ok;
   std::string detail;
   bool latest = false;  // dumps: an <env>-seeded-latest link points at this pair
