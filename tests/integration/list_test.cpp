@@ -4,6 +4,7 @@
 
 #include "pgseed/core/dump_files.h"
 #include "pgseed/core/metadata.h"
+#include "pgseed/pg/database.h"
 
 #include <nlohmann/json.hpp>
 
@@ -24,32 +25,30 @@ void wait_for_next_second(std::time_t& last) {
   while (std::time(nullptr) <= last) std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
-// Two real dev dumps of one project (the second is latest) and a snapshot pair made from the first.
+// Two real dev dumps of one project (the second is latest), and a real partial snapshot of the
+// database the first came from.
 struct Listed {
   testing::ScratchProject project;
   fs::path first, second;
   fs::path snapshots = project.root() / ".pgseed" / "snapshots";
   Listed() {
     std::time_t last = 0;
+    pg::ConnInfo first_source;
     for (fs::path* dump : {&first, &second}) {
       wait_for_next_second(last);
-      const auto run = run_pgseed({"dump", "-C", project.root().string(), "--database-url",
-                                   testing::fresh_database("list").keyword_string()});
+      const auto source = testing::fresh_database("list");
+      if (dump == &first) first_source = source;
+      const auto run = run_pgseed({"dump", "-C", project.root().string(), "--database-url", source.keyword_string()});
       REQUIRE(run.exit_code == 0);
       last = std::time(nullptr);
       *dump = testing::latest_real_dump(project.dumps());
     }
     REQUIRE(first != second);
-    // A snapshot has the dump format with kind "snapshot" (what `pgseed snapshot` writes).
-    fs::create_directories(snapshots);
-    fs::copy_file(first, snapshots / "before-change.dump");
-    auto metadata = core::read_metadata(core::metadata_path_for(first));
-    metadata.kind = core::ArchiveKind::snapshot;
-    metadata.environment.clear();
-    metadata.database = "appdb";
-    metadata.note = "before the risky change";
-    metadata.file = "before-change.dump";
-    core::write_metadata(snapshots / "before-change.metadata.json", metadata);
+    const auto snapshot = run_pgseed({"snapshot", "before-change", "-m", "before the risky change", "-t", "public.users",
+                                      "-C", project.root().string(), "--database-url", first_source.keyword_string()});
+    INFO(snapshot.err);
+    REQUIRE(snapshot.exit_code == 0);
+    REQUIRE(fs::exists(snapshots / "before-change.dump"));
   }
   std::vector<std::string> list(std::vector<std::string> extra = {}) const {
     std::vector<std::string> arguments = {"list", "-C", project.root().string()};
@@ -125,8 +124,10 @@ TEST_CASE("list shows dumps per environment with latest marked, and snapshots, w
   CHECK(run.out.find(listed.second.filename().string()) < run.out.find(listed.first.filename().string()));
 
   const std::string snapshot = line_with(run.out, "before-change");
-  CHECK(snapshot.find(" snapshot ") != std::string::npos);
-  CHECK(snapshot.find(" appdb ") != std::string::npos);
+  CHECK(snapshot.find(" snapshot (partial) ") != std::string::npos);
+  CHECK(snapshot.find(" " + core::read_metadata(listed.snapshots / "before-change.metadata.json").database + " ") !=
+        std::string::npos);
+  CHECK(snapshot.find(" 11 ") != std::string::npos);  // public.users only
   CHECK(snapshot.find("before the risky change") != std::string::npos);
   CHECK(lines_of(run.out).size() == 4);  // header, two dumps, one snapshot: links and nothing else
 
@@ -185,7 +186,9 @@ TEST_CASE("list --verify re-hashes, broken files are listed with their problem, 
   CHECK(by_name.at("dev-seeded-vgone000-20260101T000000Z-bbbbbb.dump").at("status") == "missing");
   const auto& snapshot = by_name.at("before-change");
   CHECK(snapshot.at("kind") == "snapshot");
-  CHECK(snapshot.at("database") == "appdb");
+  CHECK(snapshot.at("database") == core::read_metadata(listed.snapshots / "before-change.metadata.json").database);
+  CHECK(snapshot.at("partial") == true);
+  CHECK(snapshot.at("rows") == 11);
   CHECK(snapshot.at("note") == "before the risky change");
   CHECK(snapshot.at("status") == "ok");
 
@@ -203,4 +206,7 @@ TEST_CASE("list with nothing there says so and prints an empty JSON array", "[in
   CHECK(run.err.find("no dumps in " + (project.root() / "dumps").string()) != std::string::npos);
   CHECK(run_pgseed({"list", "-C", project.root().string(), "--json"}).out == "[]\n");
   CHECK(run_pgseed({"list", "--help"}).out.find("--verify") != std::string::npos);
+  const auto missing = run_pgseed({"list", "-C", (project.root() / "nope").string()});
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.err.find("project directory") != std::string::npos);
 }
