@@ -10,14 +10,14 @@
 #include "pgseed/pg/database.h"
 #include "pgseed/util/sha256.h"
 
-#include <chrono>
-#include <csignal>
-#include <iostream>
-#include <thread>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <chrono>
+#include <csignal>
+#include <iostream>
+#include <thread>
 
 using namespace pgseed;
 using testing::run_pgseed;
@@ -27,7 +27,8 @@ namespace {
 
 std::vector<std::string> clean_args(const testing::ScratchProject& project, const pg::ConnInfo& target,
                                     std::vector<std::string> extra = {}) {
-  std::vector<std::string> arguments = {"clean", "-C", project.root().string(), "--database-url", target.keyword_string()};
+  std::vector<std::string> arguments = {"clean", "-C", project.root().string(), "--database-url",
+                                        target.keyword_string()};
   arguments.insert(arguments.end(), extra.begin(), extra.end());
   return arguments;
 }
@@ -50,7 +51,8 @@ void create_template(core::TemplateKind kind, const std::string& key, const std:
 std::string sha256_of(const std::string& text) { return util::sha256_hex(text); }
 
 // A dump pair in the project's dump directory; returns its checksum.
-std::string write_dump_pair(const testing::ScratchProject& project, const std::string& stem, const std::string& content) {
+std::string write_dump_pair(const testing::ScratchProject& project, const std::string& stem,
+                            const std::string& content) {
   fs::create_directories(project.dumps());
   const fs::path dump = project.dumps() / (stem + ".dump");
   testing::write_text(dump, content);
@@ -106,7 +108,8 @@ std::string unique_text(const std::string& text) {
 struct WithTemplates {
   testing::ScratchProject project;
   pg::ConnInfo target = testing::fresh_database("clean_tpl");
-  std::string live_key = write_dump_pair(project, "dev-seeded-v1234567-20261121T000000Z-aaaaaa", unique_text("PGDMP still here"));
+  std::string live_key = write_dump_pair(project, "dev-seeded-v1234567-20261121T000000Z-aaaaaa",
+                                         unique_text("PGDMP still here"));
   std::string stale_key = sha256_of(unique_text("a dump that was pruned"));
   std::string seed_key = sha256_of(unique_text("seed inputs users=20"));
   fs::path snapshots = project.root() / ".pgseed" / "snapshots";
@@ -173,7 +176,8 @@ TEST_CASE("clean drops exactly the leftover databases whose owner lock is free",
   REQUIRE(run.exit_code == 0);
   for (const auto& name : abandoned) {
     CHECK(!testing::database_exists(name));
-    CHECK(run.out.find("dropped database " + name + " (left behind by a pgseed run that is gone)") != std::string::npos);
+    CHECK(run.out.find("dropped database " + name + " (left behind by a pgseed run that is gone)") !=
+          std::string::npos);
   }
   CHECK(testing::database_exists(owned));
   for (const auto& name : lookalikes) CHECK(testing::database_exists(name));
@@ -228,10 +232,12 @@ TEST_CASE("clean deletes temporary files whose writer is gone, and no other file
 TEST_CASE("clean removes what restores killed with SIGKILL left, and the target stays", "[integration][clean][kill]") {
   testing::ScratchProject project;
   const auto source = testing::fresh_database("clean_src");
-  REQUIRE(run_pgseed({"dump", "-C", project.root().string(), "--database-url", source.keyword_string()}).exit_code == 0);
+  REQUIRE(run_pgseed({"dump", "-C", project.root().string(), "--database-url", source.keyword_string()}).exit_code ==
+          0);
   const fs::path dump = testing::latest_real_dump(project.dumps());
   const auto target = testing::fresh_database("clean_kill");
-  const std::vector<std::string> restore = {"restore", "--yes", "--database-url", target.keyword_string(), dump.string()};
+  const std::vector<std::string> restore = {"restore", "--yes", "--database-url", target.keyword_string(),
+                                            dump.string()};
   const auto started = std::chrono::steady_clock::now();
   REQUIRE(run_pgseed(restore).exit_code == 0);
   const auto whole = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
@@ -264,14 +270,16 @@ TEST_CASE("clean removes what restores killed with SIGKILL left, and the target 
   CHECK(testing::database_exists(target.database()));
 }
 
-TEST_CASE("clean drops templates of dumps that no longer exist, keeps seed templates and live ones", "[integration][clean]") {
+TEST_CASE("clean drops templates of dumps that no longer exist, keeps seed templates and live ones",
+          "[integration][clean]") {
   WithTemplates setup;
   const auto run = run_pgseed(clean_args(setup.project, setup.target));
   INFO(run.out << run.err);
   REQUIRE(run.exit_code == 0);
   CHECK(!setup.exists(setup.stale_key));
   CHECK(run.out.find("dropped template " + core::template_name(setup.stale_key) +
-                     " (its dump dev-seeded-v7654321-20261101T000000Z-bbbbbb.dump no longer exists)") != std::string::npos);
+                     " (its dump dev-seeded-v7654321-20261101T000000Z-bbbbbb.dump no longer exists)") !=
+        std::string::npos);
   CHECK(setup.exists(setup.live_key));
   CHECK(setup.exists(setup.seed_key));
   CHECK(testing::database_exists(setup.notmine));

@@ -44,8 +44,9 @@ struct Listed {
       *dump = testing::latest_real_dump(project.dumps());
     }
     REQUIRE(first != second);
-    const auto snapshot = run_pgseed({"snapshot", "before-change", "-m", "before the risky change", "-t", "public.users",
-                                      "-C", project.root().string(), "--database-url", first_source.keyword_string()});
+    const auto snapshot = run_pgseed({"snapshot", "before-change", "-m", "before the risky change", "-t",
+                                      "public.users", "-C", project.root().string(), "--database-url",
+                                      first_source.keyword_string()});
     INFO(snapshot.err);
     REQUIRE(snapshot.exit_code == 0);
     REQUIRE(fs::exists(snapshots / "before-change.dump"));
@@ -104,7 +105,8 @@ TEST_CASE("list shows dumps per environment with latest marked, and snapshots, w
   REQUIRE(run.exit_code == 0);
   CHECK(run.err.find("acting on") == std::string::npos);
   const auto header = lines_of(run.out).at(0);
-  for (const char* column : {"NAME", "KIND", "ENV/DATABASE", "CREATED", "AGE", "SIZE", "ROWS", "COMMIT", "STATUS", "NOTE"}) {
+  for (const char* column :
+       {"NAME", "KIND", "ENV/DATABASE", "CREATED", "AGE", "SIZE", "ROWS", "COMMIT", "STATUS", "NOTE"}) {
     CHECK(header.find(column) != std::string::npos);
   }
   const auto metadata = core::read_metadata(core::metadata_path_for(listed.second));
@@ -135,17 +137,21 @@ TEST_CASE("list shows dumps per environment with latest marked, and snapshots, w
     const fs::path elsewhere = listed.project.root() / "elsewhere";
     fs::rename(listed.snapshots, elsewhere);
     CHECK(run_pgseed(listed.list()).out.find("before-change") == std::string::npos);
-    CHECK(run_pgseed(listed.list({"--snapshot-dir", elsewhere.string()})).out.find("before-change") != std::string::npos);
-    CHECK(run_pgseed(listed.list(), {{"PGSEED_SNAPSHOT_DIR", elsewhere.string()}}).out.find("before-change") != std::string::npos);
+    CHECK(run_pgseed(listed.list({"--snapshot-dir", elsewhere.string()})).out.find("before-change") !=
+          std::string::npos);
+    CHECK(run_pgseed(listed.list(), {{"PGSEED_SNAPSHOT_DIR", elsewhere.string()}}).out.find("before-change") !=
+          std::string::npos);
   }
 }
 
-TEST_CASE("list --verify re-hashes, broken files are listed with their problem, --json says the same", "[integration][list]") {
+TEST_CASE("list --verify re-hashes, broken files are listed with their problem, --json says the same",
+          "[integration][list]") {
   Listed listed;
   flip_last_byte(listed.first);
   // A dump whose metadata is broken, and metadata whose dump is gone.
   fs::copy_file(listed.second, listed.project.dumps() / "dev-seeded-vbroken0-20260101T000000Z-aaaaaa.dump");
-  testing::write_text(listed.project.dumps() / "dev-seeded-vbroken0-20260101T000000Z-aaaaaa.metadata.json", "{\"formatVersion\": 1");
+  testing::write_text(listed.project.dumps() / "dev-seeded-vbroken0-20260101T000000Z-aaaaaa.metadata.json",
+                      "{\"formatVersion\": 1");
   testing::write_text(listed.project.dumps() / "dev-seeded-vgone000-20260101T000000Z-bbbbbb.metadata.json",
                       testing::read_text(core::metadata_path_for(listed.second)));
 

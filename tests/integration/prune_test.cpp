@@ -35,8 +35,8 @@ struct GitProject {
   mutable std::time_t last_dump = 0;
   fs::path dump() const {
     wait_for_next_second(last_dump);
-    const auto run = run_pgseed({"dump", "-C", project.root().string(), "--database-url",
-                                 testing::fresh_database("prune").keyword_string()});
+    const auto run = run_pgseed(
+        {"dump", "-C", project.root().string(), "--database-url", testing::fresh_database("prune").keyword_string()});
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
     last_dump = std::time(nullptr);
@@ -53,7 +53,8 @@ bool pair_exists(const fs::path& dump) { return fs::exists(dump) && fs::exists(c
 bool pair_gone(const fs::path& dump) { return !fs::exists(dump) && !fs::exists(core::metadata_path_for(dump)); }
 
 // A snapshot pair as `pgseed snapshot` writes it: the dump format, kind "snapshot".
-void write_snapshot(const fs::path& directory, const std::string& name, const fs::path& from, const std::string& timestamp) {
+void write_snapshot(const fs::path& directory, const std::string& name, const fs::path& from,
+                    const std::string& timestamp) {
   fs::create_directories(directory);
   fs::copy_file(from, directory / (name + ".dump"));
   auto metadata = core::read_metadata(core::metadata_path_for(from));
@@ -134,7 +135,8 @@ TEST_CASE("prune keeps the newest N of each environment, and snapshots only with
     CHECK(pair_exists(second));
     CHECK(pair_exists(third));
     CHECK(pair_exists(repo.project.dumps() / "staging-seeded-vunknown-20200101T000000Z-abcdef.dump"));
-    for (const char* name : {"old-one", "pre-restore-appdb-20260201T000000Z", "new-one"}) CHECK(pair_exists(snapshots / (std::string(name) + ".dump")));
+    for (const char* name : {"old-one", "pre-restore-appdb-20260201T000000Z", "new-one"})
+      CHECK(pair_exists(snapshots / (std::string(name) + ".dump")));
     CHECK(run.err.find("snapshots are left alone without --snapshots") != std::string::npos);
   }
   SECTION("--keep 2 --snapshots") {
@@ -162,7 +164,8 @@ TEST_CASE("prune keeps the newest N of each environment, and snapshots only with
     CHECK(pair_exists(third));
   }
   SECTION("bad --keep values are usage errors") {
-    for (const std::vector<std::string>& bad : {std::vector<std::string>{}, {"--keep", "0"}, {"--keep", "x"}, {"--keep", "-1"}}) {
+    for (const std::vector<std::string>& bad :
+         {std::vector<std::string>{}, {"--keep", "0"}, {"--keep", "x"}, {"--keep", "-1"}}) {
       const auto run = run_pgseed(repo.prune(bad));
       CHECK(run.exit_code == 2);
     }

@@ -45,9 +45,15 @@ TEST_CASE("metadata timestamps parse, anything else does not", "[unit][archives]
     bool parses;
   };
   const Case cases[] = {
-      {"2026-11-21T06:45:32Z", true},  {"1970-01-01T00:00:00Z", true},  {"2026-11-21T06:45:32", false},
-      {"2026-11-21 06:45:32Z", false}, {"2026-13-21T06:45:32Z", false}, {"2026-11-21T24:45:32Z", false},
-      {"2026-11-21T06:45:32+01", false}, {"", false},                   {"yesterday", false},
+      {"2026-11-21T06:45:32Z", true},
+      {"1970-01-01T00:00:00Z", true},
+      {"2026-11-21T06:45:32", false},
+      {"2026-11-21 06:45:32Z", false},
+      {"2026-13-21T06:45:32Z", false},
+      {"2026-11-21T24:45:32Z", false},
+      {"2026-11-21T06:45:32+01", false},
+      {"", false},
+      {"yesterday", false},
       {"2026-11-21T06:45:32Zx", false},
   };
   for (const auto& test : cases) {
@@ -60,9 +66,9 @@ TEST_CASE("metadata timestamps parse, anything else does not", "[unit][archives]
 }
 
 TEST_CASE("ages read as seconds, minutes, hours, days", "[unit][archives]") {
-  const std::pair<long, const char*> cases[] = {{0, "0 s"},       {59, "59 s"},   {60, "1 min"}, {3599, "59 min"},
-                                                {3600, "1 h"},    {47 * 3600, "47 h"}, {48 * 3600, "2 d"},
-                                                {-5, "future"}};
+  const std::pair<long, const char*> cases[] = {{0, "0 s"},         {59, "59 s"},  {60, "1 min"},
+                                                {3599, "59 min"},   {3600, "1 h"}, {47 * 3600, "47 h"},
+                                                {48 * 3600, "2 d"}, {-5, "future"}};
   for (const auto& [seconds, text] : cases) {
     INFO(seconds);
     CHECK(core::format_age(std::chrono::seconds(seconds)) == text);
@@ -76,7 +82,8 @@ TEST_CASE("list_archives lists every pair, broken ones with what is wrong, and m
   write_pair(dumps, "dev-seeded-vbbbbbbb-20261121T000000Z-000002", "dev", "2026-11-21T00:00:00Z");
   write_pair(dumps, "staging-seeded-vccccccc-20261119T000000Z-000003", "staging", "2026-11-19T00:00:00Z");
   fs::create_symlink("dev-seeded-vaaaaaaa-20261120T000000Z-000001.dump", dumps / "dev-seeded-latest.dump");
-  fs::create_symlink("dev-seeded-vaaaaaaa-20261120T000000Z-000001.metadata.json", dumps / "dev-seeded-latest.metadata.json");
+  fs::create_symlink("dev-seeded-vaaaaaaa-20261120T000000Z-000001.metadata.json",
+                     dumps / "dev-seeded-latest.metadata.json");
   // What can go wrong with a pair.
   testing::write_text(dumps / "dev-seeded-vddddddd-20261101T000000Z-000004.dump", "no metadata");
   write_pair(dumps, "dev-seeded-veeeeeee-20261102T000000Z-000005", "dev", "2026-11-02T00:00:00Z");
@@ -84,7 +91,8 @@ TEST_CASE("list_archives lists every pair, broken ones with what is wrong, and m
   write_pair(dumps, "dev-seeded-vfffffff-20261103T000000Z-000006", "dev", "2026-11-03T00:00:00Z");
   testing::write_text(dumps / "dev-seeded-vfffffff-20261103T000000Z-000006.metadata.json", "{ not json");
   write_pair(dumps, "dev-seeded-v1111111-20261104T000000Z-000007", "dev", "2026-11-04T00:00:00Z");
-  testing::write_text(dumps / "dev-seeded-v1111111-20261104T000000Z-000007.dump", "version https://git-lfs.github.com/spec/v1\n");
+  testing::write_text(dumps / "dev-seeded-v1111111-20261104T000000Z-000007.dump",
+                      "version https://git-lfs.github.com/spec/v1\n");
   write_pair(dumps, "dev-seeded-v2222222-20261105T000000Z-000008", "dev", "2026-11-05T00:00:00Z");
   testing::write_text(dumps / "dev-seeded-v2222222-20261105T000000Z-000008.dump", "truncated");
   // Not archives: temporaries, other files.
@@ -118,7 +126,8 @@ TEST_CASE("list_archives lists every pair, broken ones with what is wrong, and m
     CHECK(archive.kind == core::ArchiveKind::dump);
   }
   CHECK(find(archives, "dev-seeded-vbbbbbbb-20261121T000000Z-000002.dump").rows() == 15);
-  CHECK(find(archives, "dev-seeded-vfffffff-20261103T000000Z-000006.dump").detail.find("not valid JSON") != std::string::npos);
+  CHECK(find(archives, "dev-seeded-vfffffff-20261103T000000Z-000006.dump").detail.find("not valid JSON") !=
+        std::string::npos);
   // Grouped by environment, newest first; what has no time comes last in its group.
   CHECK(archives[0].name == "dev-seeded-vbbbbbbb-20261121T000000Z-000002.dump");
   CHECK(archives[1].name == "dev-seeded-vaaaaaaa-20261120T000000Z-000001.dump");
@@ -160,43 +169,69 @@ TEST_CASE("plan_prune keeps the newest N per environment, latest, tracked and un
   const std::vector<Case> cases = {
       {"newest N per environment",
        {{"d1", "dev", 1}, {"d2", "dev", 2}, {"d3", "dev", 3}, {"s1", "staging", 5}, {"s2", "staging", 9}},
-       2, false, {},
-       {{"d1", A::keep_newest}, {"d2", A::keep_newest}, {"d3", A::remove}, {"s1", A::keep_newest}, {"s2", A::keep_newest}}},
+       2,
+       false,
+       {},
+       {{"d1", A::keep_newest},
+        {"d2", A::keep_newest},
+        {"d3", A::remove},
+        {"s1", A::keep_newest},
+        {"s2", A::keep_newest}}},
       {"latest counts as one of the N",
        {{"d1", "dev", 1, true}, {"d2", "dev", 2}, {"d3", "dev", 3}},
-       1, false, {},
+       1,
+       false,
+       {},
        {{"d1", A::keep_latest}, {"d2", A::remove}, {"d3", A::remove}}},
       {"an older latest is kept, and the N fills up with the newest",
        {{"d1", "dev", 1}, {"d2", "dev", 2}, {"d3", "dev", 3, true}},
-       2, false, {},
+       2,
+       false,
+       {},
        {{"d1", A::keep_newest}, {"d2", A::remove}, {"d3", A::keep_latest}}},
       {"dumps of the same second rank by file name, as the latest link does",
        {{"d1", "dev", 1}, {"d2", "dev", 1}, {"d0", "dev", 1}},
-       1, false, {},
+       1,
+       false,
+       {},
        {{"d1", A::remove}, {"d2", A::keep_newest}, {"d0", A::remove}}},
       {"tracked files are kept and said so",
        {{"d1", "dev", 1}, {"d2", "dev", 2}, {"d3", "dev", 3}},
-       1, false, {"d2.dump", "d3.metadata.json"},
+       1,
+       false,
+       {"d2.dump", "d3.metadata.json"},
        {{"d1", A::keep_newest}, {"d2", A::keep_tracked}, {"d3", A::keep_tracked}}},
       {"no readable metadata: left alone, and not counted",
        {{"d1", "dev", 1, false, false, true, false}, {"d2", "dev", 2}, {"d3", "dev", 3}},
-       1, false, {},
+       1,
+       false,
+       {},
        {{"d1", A::keep_unreadable}, {"d2", A::keep_newest}, {"d3", A::remove}}},
       {"snapshots only with --snapshots",
        {{"a", "appdb", 1, false, true}, {"b", "appdb", 2, false, true}, {"d1", "dev", 1}},
-       1, false, {},
+       1,
+       false,
+       {},
        {{"a", A::keep_not_asked}, {"b", A::keep_not_asked}, {"d1", A::keep_newest}}},
       {"snapshots of all databases rank together",
        {{"a", "appdb", 1, false, true}, {"b", "other", 2, false, true}, {"c", "appdb", 3, false, true}},
-       2, true, {},
+       2,
+       true,
+       {},
        {{"a", A::keep_newest}, {"b", A::keep_newest}, {"c", A::remove}}},
       {"metadata alone: removed when old, kept while a dump may be in progress",
-       {{"d1", "dev", 1}, {"o1", "dev", 30, false, false, false, true, 5}, {"o2", "dev", 0, false, false, false, true, 0}},
-       1, false, {},
+       {{"d1", "dev", 1},
+        {"o1", "dev", 30, false, false, false, true, 5},
+        {"o2", "dev", 0, false, false, false, true, 0}},
+       1,
+       false,
+       {},
        {{"d1", A::keep_newest}, {"o1", A::remove_orphan}, {"o2", A::keep_in_progress}}},
       {"a latest link keeps even a dump-less pair",
        {{"d1", "dev", 1}, {"o1", "dev", 30, true, false, false, true, 5}},
-       1, false, {},
+       1,
+       false,
+       {},
        {{"d1", A::keep_newest}, {"o1", A::keep_latest}}},
   };
   const fs::path directory = "/dumps";
@@ -230,7 +265,8 @@ TEST_CASE("plan_prune keeps the newest N per environment, latest, tracked and un
     core::PruneOptions options;
     options.keep = test.keep;
     options.snapshots = test.snapshots;
-    const auto decisions = core::plan_prune(archives, options, tracked, [&](const fs::path& path) { return ages.at(path); });
+    const auto decisions = core::plan_prune(archives, options, tracked,
+                                            [&](const fs::path& path) { return ages.at(path); });
     REQUIRE(decisions.size() == archives.size());
     for (const auto& decision : decisions) {
       INFO(decision.archive->name << ": " << core::to_string(decision.action));

@@ -6,8 +6,8 @@
 #include "pgseed/commands/commands.h"
 #include "pgseed/commands/database_target.h"
 #include "pgseed/core/archive_list.h"
-#include "pgseed/core/snapshot.h"
 #include "pgseed/core/server_admin.h"
+#include "pgseed/core/snapshot.h"
 #include "pgseed/core/templates.h"
 #include "pgseed/error.h"
 #include "pgseed/util/atomic_file.h"
@@ -68,8 +68,10 @@ int run_clean(const Settings& settings, core::Reporter& reporter, std::ostream& 
 
   // Refused before any server is started or contacted.
   if (settings.all && !settings.yes_delete_everything && !reporter.interactive()) {
-    throw Error(ExitCode::refused, "clean --all drops every pgseed template and deletes every snapshot, and there is no terminal to confirm it",
-                "add --yes-delete-everything to confirm without a terminal");
+    throw Error(
+        ExitCode::refused,
+        "clean --all drops every pgseed template and deletes every snapshot, and there is no terminal to confirm it",
+        "add --yes-delete-everything to confirm without a terminal");
   }
 
   DatabaseTarget target(settings, reporter, WhenUnconfigured::local_server);

@@ -134,14 +134,16 @@ int run_list(const Settings& settings, core::Reporter& reporter, std::ostream& o
     for (const auto& row : rows) document.push_back(to_json(row));
     out << document.dump(2) << "\n";
   } else if (rows.empty()) {
-    reporter.info("no dumps in " + project.dump_directory.string() + ", no snapshots in " + snapshot_directory.string());
+    reporter.info("no dumps in " + project.dump_directory.string() + ", no snapshots in " +
+                  snapshot_directory.string());
   } else {
     print_table(rows, out);
     reporter.info("* = what <env>-seeded-latest points to; " + std::to_string(rows.size()) + " dumps and snapshots, " +
                   core::human_size(core::disk_usage(archives)) + " on disk");
   }
   if (settings.verify && not_ok > 0) {
-    throw Error(ExitCode::dump_refused, std::to_string(not_ok) + " of " + std::to_string(rows.size()) + " dumps and snapshots are not ok",
+    throw Error(ExitCode::dump_refused,
+                std::to_string(not_ok) + " of " + std::to_string(rows.size()) + " dumps and snapshots are not ok",
                 "the STATUS column says what is wrong with each");
   }
   return 0;

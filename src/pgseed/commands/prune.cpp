@@ -35,13 +35,15 @@ int run_prune(const Settings& settings, core::Reporter& reporter, std::ostream& 
   // to a dump we are about to delete. (Only the newest dump can become latest, and it is always kept.)
   std::unique_ptr<util::FileLock> dump_directory_lock;
   std::error_code error;
-  if (fs::is_directory(project.dump_directory, error)) dump_directory_lock = std::make_unique<util::FileLock>(project.dump_directory);
+  if (fs::is_directory(project.dump_directory, error))
+    dump_directory_lock = std::make_unique<util::FileLock>(project.dump_directory);
 
   auto archives = core::list_archives(project.dump_directory, core::ArchiveKind::dump);
   std::set<fs::path> tracked = core::git_tracked_files(project.dump_directory);
   if (settings.snapshots) {
     auto snapshots = core::list_archives(snapshot_directory, core::ArchiveKind::snapshot);
-    archives.insert(archives.end(), std::make_move_iterator(snapshots.begin()), std::make_move_iterator(snapshots.end()));
+    archives.insert(archives.end(), std::make_move_iterator(snapshots.begin()),
+                    std::make_move_iterator(snapshots.end()));
     const auto tracked_snapshots = core::git_tracked_files(snapshot_directory);
     tracked.insert(tracked_snapshots.begin(), tracked_snapshots.end());
   }

@@ -70,11 +70,13 @@ void fill_in(Archive& archive, const std::string& stem) {
   }
   if (archive.metadata && archive.status == VerifyStatus::ok && archive.size_bytes != archive.metadata->size_bytes) {
     archive.status = VerifyStatus::size_mismatch;
-    archive.detail = std::to_string(archive.size_bytes) + " bytes, metadata says " + std::to_string(archive.metadata->size_bytes);
+    archive.detail = std::to_string(archive.size_bytes) + " bytes, metadata says " +
+                     std::to_string(archive.metadata->size_bytes);
   }
 
   if (archive.metadata) {
-    archive.group = archive.metadata->kind == ArchiveKind::snapshot ? archive.metadata->database : archive.metadata->environment;
+    archive.group = archive.metadata->kind == ArchiveKind::snapshot ? archive.metadata->database
+                                                                    : archive.metadata->environment;
     archive.created = parse_iso8601_utc(archive.metadata->timestamp);
   } else if (archive.kind == ArchiveKind::dump) {
     // <env>-seeded-v<sha>-<time>-<run>: enough to show it under the right environment.
@@ -191,13 +193,15 @@ std::set<fs::path> git_tracked_files(const fs::path& directory) {
   } catch (const std::system_error&) {
     if (!inside_git_repository(directory)) return {};
     throw Error(ExitCode::failure,
-                "git cannot be run, and " + directory.string() + " is inside a git repository: which files are shared history is unknown",
+                "git cannot be run, and " + directory.string() +
+                    " is inside a git repository: which files are shared history is unknown",
                 "install git");
   }
   if (!result.ok()) {
     if (result.stderr_text.find("not a git repository") != std::string::npos) return {};
     // Anything else (dubious ownership, a broken repository): deleting blind would be the unsafe choice.
-    throw Error(ExitCode::failure, "git cannot list the tracked files in " + directory.string() + ": " + result.last_error_line());
+    throw Error(ExitCode::failure,
+                "git cannot list the tracked files in " + directory.string() + ": " + result.last_error_line());
   }
   std::set<fs::path> tracked;
   const std::string& names = result.stdout_text;
@@ -228,7 +232,8 @@ const char* to_string(PruneAction action) {
     case PruneAction::keep_tracked: return "kept: tracked by git, it is shared history (git rm it yourself)";
     case PruneAction::keep_unreadable: return "kept: no readable metadata, its age is unknown";
     case PruneAction::keep_not_asked: return "kept: snapshots are pruned only with --snapshots";
-    case PruneAction::keep_in_progress: return "kept: metadata alone, written less than a minute ago (a dump in progress)";
+    case PruneAction::keep_in_progress:
+      return "kept: metadata alone, written less than a minute ago (a dump in progress)";
     case PruneAction::remove: return "older than the newest kept";
     case PruneAction::remove_orphan: return "metadata whose dump is gone";
   }
@@ -251,13 +256,14 @@ std::vector<PruneDecision> plan_prune(const std::vector<Archive>& archives, cons
     } else if (!archive.dump_exists) {
       // A writer commits the metadata a moment before its dump; only an old orphan is abandoned.
       decision.action = file_age(archive.metadata_path) >= std::chrono::minutes(1) ? PruneAction::remove_orphan
-                                                                                    : PruneAction::keep_in_progress;
+                                                                                   : PruneAction::keep_in_progress;
     } else if (!archive.metadata || !archive.created) {
       decision.action = PruneAction::keep_unreadable;
     }
     if (decision.action == PruneAction::keep_newest || decision.action == PruneAction::keep_latest) {
       if (archive.metadata && archive.dump_exists) {
-        const std::string key = archive.kind == ArchiveKind::dump ? "dump:" + archive.metadata->environment : "snapshot";
+        const std::string key = archive.kind == ArchiveKind::dump ? "dump:" + archive.metadata->environment
+                                                                  : "snapshot";
         groups[key].push_back(decisions.size());
       }
     }
@@ -284,8 +290,8 @@ std::vector<PruneDecision> plan_prune(const std::vector<Archive>& archives, cons
     }
   }
   for (auto& decision : decisions) {
-    if (removes(decision.action) &&
-        (tracked_paths.count(decision.archive->dump_path) > 0 || tracked_paths.count(decision.archive->metadata_path) > 0)) {
+    if (removes(decision.action) && (tracked_paths.count(decision.archive->dump_path) > 0 ||
+                                     tracked_paths.count(decision.archive->metadata_path) > 0)) {
       decision.action = PruneAction::keep_tracked;
     }
   }

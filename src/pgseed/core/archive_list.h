@@ -29,7 +29,7 @@ struct Archive {
   std::filesystem::path metadata_path;   // may not exist
   bool dump_exists = false;
   bool metadata_exists = false;
-  std::uint64_t size_bytes = 0;          // the dump file on disk
+  std::uint64_t size_bytes = 0;  // the dump file on disk
   std::uint64_t metadata_bytes = 0;
   std::optional<DumpMetadata> metadata;  // when it exists and parses
   // What a look without hashing found: ok, missing (the dump), lfs_pointer, metadata_missing,
@@ -71,17 +71,19 @@ void remove_archive(const Archive& archive);
 
 // What prune does with each archive.
 enum class PruneAction {
-  keep_newest,      // among the newest N of its group (dumps: its environment; snapshots: all)
-  keep_latest,      // a latest link points at it (counts as one of the N)
-  keep_tracked,     // would go, but git tracks it: shared history
-  keep_unreadable,  // no readable metadata: its age and environment are unknown
-  keep_not_asked,   // a snapshot, and --snapshots was not given
-  keep_in_progress, // metadata alone, younger than a minute: a dump being written
-  remove,           // older than the newest N
-  remove_orphan,    // metadata whose dump is gone (a killed prune), older than a minute
+  keep_newest,       // among the newest N of its group (dumps: its environment; snapshots: all)
+  keep_latest,       // a latest link points at it (counts as one of the N)
+  keep_tracked,      // would go, but git tracks it: shared history
+  keep_unreadable,   // no readable metadata: its age and environment are unknown
+  keep_not_asked,    // a snapshot, and --snapshots was not given
+  keep_in_progress,  // metadata alone, younger than a minute: a dump being written
+  remove,            // older than the newest N
+  remove_orphan,     // metadata whose dump is gone (a killed prune), older than a minute
 };
 const char* to_string(PruneAction action);
-inline bool removes(PruneAction action) { return action == PruneAction::remove || action == PruneAction::remove_orphan; }
+inline bool removes(PruneAction action) {
+  return action == PruneAction::remove || action == PruneAction::remove_orphan;
+}
 
 struct PruneOptions {
   int keep = 1;  // >= 1: the newest one is never pruned, so a dump whose latest link has not moved yet survives
@@ -97,8 +99,9 @@ struct PruneDecision {
 // Decides, without touching anything. `tracked_paths`: what git tracks (git_tracked_files of the
 // archives' directories). `file_age`: how long ago a file was last written (asked only for orphaned
 // metadata).
-std::vector<PruneDecision> plan_prune(const std::vector<Archive>& archives, const PruneOptions& options,
-                                      const std::set<std::filesystem::path>& tracked_paths,
-                                      const std::function<std::chrono::seconds(const std::filesystem::path&)>& file_age);
+std::vector<PruneDecision> plan_prune(
+    const std::vector<Archive>& archives, const PruneOptions& options,
+    const std::set<std::filesystem::path>& tracked_paths,
+    const std::function<std::chrono::seconds(const std::filesystem::path&)>& file_age);
 
 }  // namespace pgseed::core
