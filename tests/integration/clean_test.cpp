@@ -346,3 +346,49 @@ TEST_CASE("clean with no database configured acts on the project's local server"
   CHECK(run.err.find("acting on the project's local server") != std::string::npos);
   CHECK(run.err.find("throwaway") == std::string::npos);
 }
+
+TEST_CASE("clean --all refuses a protected target unless --allow-protected and its name are given",
+          "[integration][clean][guards]") {
+  WithTemplates setup;
+  const std::string database = setup.target.database();
+  auto all = [&](std::vector<std::string> extra) {
+    std::vector<std::string> arguments = {"--all", "--yes-delete-everything"};
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    return run_pgseed(clean_args(setup.project, setup.target, arguments));
+  };
+  auto nothing_deleted = [&] {
+    CHECK(setup.exists(setup.live_key));
+    CHECK(setup.exists(setup.seed_key));
+    CHECK(fs::exists(setup.snapshots / "before.dump"));
+  };
+
+  SECTION("-e production protects, even without the mark") {
+    const auto refused = all({"-e", "production"});
+    INFO(refused.err);
+    CHECK(refused.exit_code == 5);
+    CHECK(refused.err.find(database) != std::string::npos);
+    nothing_deleted();
+  }
+  SECTION("the mark of pgseed protect; plain clean still removes what has no owner") {
+    REQUIRE(run_pgseed({"protect", "--database-url", setup.target.keyword_string()}).exit_code == 0);
+    const auto refused = all({});
+    INFO(refused.err);
+    CHECK(refused.exit_code == 5);
+    CHECK(refused.err.find("protected") != std::string::npos);
+    nothing_deleted();
+    CHECK(all({"--allow-protected"}).exit_code == 5);                                    // the name is missing
+    CHECK(all({"--allow-protected", "--confirm-name", database + "x"}).exit_code == 5);  // and must match
+    nothing_deleted();
+
+    const auto plain = run_pgseed(clean_args(setup.project, setup.target));
+    CHECK(plain.exit_code == 0);
+    CHECK(!setup.exists(setup.stale_key));
+
+    const auto allowed = all({"--allow-protected", "--confirm-name", database});
+    INFO(allowed.err);
+    CHECK(allowed.exit_code == 0);
+    CHECK(!setup.exists(setup.live_key));
+    CHECK(!setup.exists(setup.seed_key));
+    CHECK(!fs::exists(setup.snapshots / "before.dump"));
+  }
+}

@@ -142,10 +142,11 @@ const std::vector<CommandSpec>& command_specs() {
        "files of killed writes in the dump and snapshot directories. --all also drops every pgseed\n"
        "template and deletes every snapshot; it asks for the phrase DELETE EVERYTHING, or needs\n"
        "--yes-delete-everything without a terminal.\n"
-       "Exit codes: 0 done; 4 database error; 5 --all not confirmed; 2 bad option.",
-       {database_url, database_url_file, project_dir, dump_dir, snapshot_dir,
+       "Exit codes: 0 done; 4 database error; 5 --all not confirmed, or the target is protected; 2 bad option.",
+       {database_url, database_url_file, project_dir, environment, dump_dir, snapshot_dir,
         {"all", 0, nullptr, "also drop every pgseed template and delete every snapshot"},
-        {"yes-delete-everything", 0, nullptr, "confirm --all without a terminal"}, quiet, help}},
+        {"yes-delete-everything", 0, nullptr, "confirm --all without a terminal"}, allow_protected, confirm_name,
+        quiet, help}},
   };
   return specs;
 }

@@ -6,13 +6,14 @@
 #include "pgseed/commands/commands.h"
 #include "pgseed/commands/database_target.h"
 #include "pgseed/core/archive_list.h"
+#include "pgseed/core/guards.h"
 #include "pgseed/core/server_admin.h"
 #include "pgseed/core/snapshot.h"
 #include "pgseed/core/templates.h"
 #include "pgseed/error.h"
 #include "pgseed/util/atomic_file.h"
 
-#include <iostream>
+#include <optional>
 #include <ostream>
 #include <set>
 
@@ -43,6 +44,7 @@ public:
   }
   void progress_done() override { inner_.progress_done(); }
   bool confirm(const std::string& question) override { return inner_.confirm(question); }
+  std::optional<std::string> ask_line(const std::string& question) override { return inner_.ask_line(question); }
   bool interactive() const override { return inner_.interactive(); }
 
 private:
@@ -51,12 +53,8 @@ private:
 
 // The exact phrase, typed on a terminal. (Reporter::confirm is a y/N question: too easy for this.)
 void ask_for_phrase(const std::string& what, core::Reporter& reporter) {
-  reporter.progress_done();
-  std::cerr << "pgseed: clean --all " << what << ".\npgseed: type " << everything_phrase << " to go on: " << std::flush;
-  std::string answer;
-  if (!std::getline(std::cin, answer)) answer.clear();
-  if (!answer.empty() && answer.back() == '\r') answer.pop_back();
-  if (answer != everything_phrase) throw Cancelled();  // anything else is a no, as at every question
+  const auto answer = reporter.ask_line("clean --all " + what + ".\npgseed: type " + everything_phrase + " to go on:");
+  if (answer != std::optional<std::string>(everything_phrase)) throw Cancelled();  // anything else is a no
 }
 
 }  // namespace
@@ -89,9 +87,10 @@ int run_clean(const Settings& settings, core::Reporter& reporter, std::ostream& 
   const auto templates = core::list_templates(*admin);
 
   if (settings.all) {
-    // TODO(guards): core/guards.h (check_not_protected) is written on another branch and is not on this
-    // one. When it lands, refuse a protected target here, before the question, with exit 5:
-    //   core::check_not_protected(target, settings);
+    // A protected target (pgseed protect, -e production, PGSEED_PROTECTED=1) is refused before the
+    // question, unless --allow-protected and its name are given (core/guards.h).
+    core::check_not_protected(target.connection(), settings.environment,
+                              {settings.allow_protected, settings.confirm_name}, reporter);
     std::uint64_t template_bytes = 0, snapshot_bytes = core::disk_usage(snapshots);
     for (const auto& info : templates) template_bytes += static_cast<std::uint64_t>(info.size_bytes);
     const std::string what = "drops " + std::to_string(templates.size()) + " pgseed templates (" +
