@@ -119,6 +119,34 @@ const std::vector<CommandSpec>& command_specs() {
        "--allow-protected and its name. -e production/prod and PGSEED_PROTECTED=1 protect as well.\n"
        "exit codes: 0 marked (or unmarked), 2 usage, 4 no such database, no right to alter it, no server.",
        {database_url, database_url_file, project_dir, {"off", 0, nullptr, "remove the mark"}, quiet, help}},
+      {"list", "list dumps per environment and snapshots (no server needed)", nullptr,
+       "One line per dump (by environment, newest first, * marks what <env>-seeded-latest points to)\n"
+       "and per snapshot: name, kind, environment or database, created, age, size, rows, git commit,\n"
+       "note, and what is wrong with it, if anything (metadata missing or invalid, size, LFS pointer).\n"
+       "--verify also re-hashes every dump. Exit codes: 0 listed; 3 with --verify when a file is not\n"
+       "ok; 1 a directory cannot be read; 2 bad option.",
+       {project_dir, dump_dir, snapshot_dir, {"verify", 0, nullptr, "re-hash every file against its metadata"},
+        {"json", 0, nullptr, "print a JSON array"}, quiet, help}},
+      {"prune", "delete old dumps (and snapshots) beyond the newest N", nullptr,
+       "Keeps the newest N dumps of every environment (by metadata timestamp) and deletes the others,\n"
+       "each dump with its metadata. What a latest link points to is never deleted (it counts as one of\n"
+       "the N); nor is a file tracked by git, which is shared history (git rm it yourself). --snapshots\n"
+       "also keeps only the newest N snapshots. Exit codes: 0 done; 2 bad option; 1 a file cannot be\n"
+       "removed, or git cannot tell what it tracks.",
+       {project_dir, dump_dir, snapshot_dir, {"keep", 0, "N", "how many to keep per environment (at least 1)"},
+        {"snapshots", 0, nullptr, "also prune snapshots, keeping the newest N"},
+        {"dry-run", 'n', nullptr, "list what would be deleted, delete nothing"}, quiet, help}},
+      {"clean", "remove what killed or old runs left behind", nullptr,
+       "Drops scratch and previous databases (*_pgseed_restore_* / *_pgseed_previous_*) that no running\n"
+       "pgseed owns (their owner lock is free), templates of dumps that no longer exist, and temporary\n"
+       "files of killed writes in the dump and snapshot directories. --all also drops every pgseed\n"
+       "template and deletes every snapshot; it asks for the phrase DELETE EVERYTHING, or needs\n"
+       "--yes-delete-everything without a terminal.\n"
+       "Exit codes: 0 done; 4 database error; 5 --all not confirmed, or the target is protected; 2 bad option.",
+       {database_url, database_url_file, project_dir, environment, dump_dir, snapshot_dir,
+        {"all", 0, nullptr, "also drop every pgseed template and delete every snapshot"},
+        {"yes-delete-everything", 0, nullptr, "confirm --all without a terminal"}, allow_protected, confirm_name,
+        quiet, help}},
   };
   return specs;
 }
@@ -195,6 +223,11 @@ void apply_option(commands::Settings& settings, bool& quiet_flag, const std::str
   else if (name == "allow-protected") settings.allow_protected = true;
   else if (name == "confirm-name") settings.confirm_name = value;
   else if (name == "off") settings.off = true;
+  else if (name == "verify") settings.verify = true;
+  else if (name == "keep") settings.keep = parse_count(name, value, 1, 1000000);
+  else if (name == "snapshots") settings.snapshots = true;
+  else if (name == "all") settings.all = true;
+  else if (name == "yes-delete-everything") settings.yes_delete_everything = true;
 }
 
 }  // namespace

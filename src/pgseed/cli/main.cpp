@@ -28,6 +28,9 @@ int run_command(const pgseed::cli::Invocation& invocation, pgseed::core::Reporte
   if (command == "down") return commands::run_down(settings, reporter, std::cout);
   if (command == "status") return commands::run_status(settings, reporter, std::cout);
   if (command == "protect") return commands::run_protect(settings, reporter, std::cout);
+  if (command == "list") return commands::run_list(settings, reporter, std::cout);
+  if (command == "prune") return commands::run_prune(settings, reporter, std::cout);
+  if (command == "clean") return commands::run_clean(settings, reporter, std::cout);
   throw Error(ExitCode::failure, "internal: command '" + command + "' has no implementation");
 }
 

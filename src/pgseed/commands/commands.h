@@ -19,5 +19,8 @@ int run_up(const Settings& settings, core::Reporter& reporter, std::ostream& out
 int run_down(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 int run_status(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 int run_protect(const Settings& settings, core::Reporter& reporter, std::ostream& out);
+int run_list(const Settings& settings, core::Reporter& reporter, std::ostream& out);
+int run_prune(const Settings& settings, core::Reporter& reporter, std::ostream& out);
+int run_clean(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 
 }  // namespace pgseed::commands

@@ -30,7 +30,7 @@ struct Settings {
   std::vector<std::string> count_settings;     // --set table=N, as given
   std::optional<double> scale;                 // --scale F
   bool clear = false;                          // seed --clear
-  bool dry_run = false;                        // seed --dry-run
+  bool dry_run = false;                        // seed --dry-run, prune --dry-run
   std::filesystem::path snapshot_directory;    // --snapshot-dir / PGSEED_SNAPSHOT_DIR; empty: <project>/.pgseed/snapshots
   bool no_wait = false;                        // --no-wait: fail when another run holds the target
   bool no_safety_snapshot = false;             // restore --no-safety-snapshot
@@ -42,6 +42,12 @@ struct Settings {
   bool allow_protected = false;                 // --allow-protected
   std::optional<std::string> confirm_name;      // --confirm-name NAME
   bool off = false;                             // protect --off
+  // list, prune, clean
+  bool verify = false;                         // list --verify
+  std::optional<int> keep;                     // prune --keep N
+  bool snapshots = false;                      // prune --snapshots
+  bool all = false;                            // clean --all
+  bool yes_delete_everything = false;          // clean --all --yes-delete-everything
 };
 
 // --set and --scale as the seed engine takes them. Throws Error(usage) for a malformed --set.
