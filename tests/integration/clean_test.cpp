@@ -6,6 +6,7 @@
 #include "pgseed/core/dump_files.h"
 #include "pgseed/core/locks.h"
 #include "pgseed/core/metadata.h"
+#include "pgseed/core/server_admin.h"
 #include "pgseed/core/templates.h"
 #include "pgseed/pg/database.h"
 #include "pgseed/util/sha256.h"
@@ -159,11 +160,13 @@ TEST_CASE("clean drops exactly the leftover databases whose owner lock is free",
   testing::ScratchProject project;
   const auto target = testing::fresh_database("clean");
   const std::string base = target.database();
-  const std::vector<std::string> abandoned = {base + "_pgseed_restore_0123abcd", base + "_pgseed_previous_89abcdef"};
-  const std::string owned = base + "_pgseed_restore_deadbeef";
-  // pgseed-like names that are not pgseed's pattern: never touched.
+  const std::vector<std::string> abandoned = {core::helper_name(base, "restore"), core::helper_name(base, "previous")};
+  const std::string owned = core::helper_name(base, "restore");
+  // pgseed-like names that are not pgseed's (no valid check digits, or not the pattern): never touched.
   const std::vector<std::string> lookalikes = {base + "_pgseed_restore_1", base + "_pgseed_restore_DEADBEEF",
-                                               base + "_pgseed_restore_0123abcd_x", base + "_pgseed_scratch_0123abcd"};
+                                               base + "_pgseed_restore_0123abcd_x", base + "_pgseed_scratch_0123abcd",
+                                               base + "_pgseed_previous_0a1b2c3d", base + "_pgseed_restore_0123456789ab"};
+  for (const auto& name : lookalikes) REQUIRE(!core::is_helper_database_name(name));
   for (const auto& name : abandoned) create_database(name);
   for (const auto& name : lookalikes) create_database(name);
   // A running pgseed: it holds the owner lock named after its scratch database, taken before CREATE.

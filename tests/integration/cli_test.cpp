@@ -144,13 +144,17 @@ TEST_CASE("an unreadable dump, a directory and a dangling link are exit 3 with t
 
 TEST_CASE("answering no is a cancellation: named server and dump, no error line, exit 5", "[integration][cli]") {
   FakeDump fake;
-  // Nothing listens there: a cancelled restore must not even connect.
-  const std::map<std::string, std::optional<std::string>> env = {
-      {"DATABASE_URL", "postgresql://app:s3cret@127.0.0.1:1/appdb"}};
+  // A real database: the guards read its protection mark before the question is asked. The password
+  // in the URL (ignored by the test server's trust authentication) must not show anywhere.
+  const auto target = testing::fresh_database("cancel");
+  const std::string port = testing::test_server().tcp_connection().get("port").value_or("");
+  const std::string url = "postgresql://postgres:s3cret@127.0.0.1:" + port + "/" + target.database();
+  const std::string server = target.database() + " on 127.0.0.1:" + port;
+  const std::map<std::string, std::optional<std::string>> env = {{"DATABASE_URL", url}};
   const auto run = run_on_terminal({"restore", fake.dump.string()}, "n\n", env);
   INFO(run.stdout_text);
   CHECK(run.exit_code == 5);
-  CHECK(run.stdout_text.find("Replace database appdb on 127.0.0.1:1 with " + fake.dump.filename().string() +
+  CHECK(run.stdout_text.find("Replace database " + server + " with " + fake.dump.filename().string() +
                              " (version 1a2b3c4, dumped 2026-11-21T06:45:32Z)? [y/N]") != std::string::npos);
   CHECK(run.stdout_text.find("pgseed: cancelled, nothing changed") != std::string::npos);
   CHECK(run.stdout_text.find("error") == std::string::npos);
@@ -160,7 +164,7 @@ TEST_CASE("answering no is a cancellation: named server and dump, no error line,
   const auto clear = run_on_terminal({"seed", "-C", project.root().string(), "--clear"}, "n\n", env);
   INFO(clear.stdout_text);
   CHECK(clear.exit_code == 5);
-  CHECK(clear.stdout_text.find("in database appdb on 127.0.0.1:1 and seed again? [y/N]") != std::string::npos);
+  CHECK(clear.stdout_text.find("in database " + server + " and seed again? [y/N]") != std::string::npos);
   CHECK(clear.stdout_text.find("pgseed: cancelled, nothing changed") != std::string::npos);
   CHECK(clear.stdout_text.find("error") == std::string::npos);
 
@@ -168,7 +172,7 @@ TEST_CASE("answering no is a cancellation: named server and dump, no error line,
   const auto unattended = run_pgseed({"restore", fake.dump.string()}, env);
   CHECK(unattended.exit_code == 5);
   CHECK(unattended.err.find(
-            "pgseed: error: restore would replace database appdb on 127.0.0.1:1 and nobody confirmed it") !=
+            "pgseed: error: restore would replace database " + server + " and nobody confirmed it") !=
         std::string::npos);
 }
 

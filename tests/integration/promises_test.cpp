@@ -5,6 +5,7 @@
 
 #include "pgseed/core/dump_files.h"
 #include "pgseed/core/metadata.h"
+#include "pgseed/core/server_admin.h"
 #include "pgseed/pg/database.h"
 #include "pgseed/util/sha256.h"
 
@@ -368,4 +369,39 @@ TEST_CASE("bad names and URLs are usage errors that name the object and leak not
     CHECK(run.err.find("s3%zzcret") == std::string::npos);
   }
   CHECK(!testing::database_exists(long_name));
+}
+
+TEST_CASE("cleanup never drops a lookalike, a protected database or the target itself", "[integration][promises]") {
+  Dumped dumped;
+  pg::Connection admin(testing::test_server().connection("postgres"));
+  auto create = [&](const std::string& name) {
+    admin.execute("CREATE DATABASE " + admin.quote_identifier(name));
+    pg::Connection(testing::test_server().connection(name)).execute("CREATE TABLE precious (x int); INSERT INTO precious VALUES (1)");
+  };
+  // A name in the old 8-digit form, and one in today's form with wrong check digits.
+  const std::string lookalike = "keep_pgseed_previous_0a1b2c3d", forged = "keep_pgseed_restore_0123456789ab";
+  // pgseed's own form exactly, but marked protected.
+  const std::string protected_one = core::helper_name("guarded", "previous");
+  for (const auto& name : {lookalike, forged, protected_one}) create(name);
+  admin.execute("ALTER DATABASE " + admin.quote_identifier(protected_one) + " SET pgseed.protected = on");
+  // The target itself has pgseed's form: it is the target, not a leftover.
+  const std::string target_name = core::helper_name("target", "previous");
+  create(target_name);
+  const auto target = testing::test_server().connection(target_name);
+
+  const auto run = run_pgseed({"restore", "--yes", "--no-safety-snapshot", "--database-url", target.keyword_string(),
+                               dumped.dump().string()});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.out.find(" replaced from ") != std::string::npos);  // not "created": it was never dropped first
+  for (const auto& name : {lookalike, forged, protected_one}) {
+    INFO(name);
+    CHECK(testing::database_exists(name));
+  }
+  // And template1 is never a target.
+  const auto template_target = run_pgseed({"restore", "--yes", "--database-url",
+                                           testing::test_server().connection("template1").keyword_string(),
+                                           dumped.dump().string()});
+  CHECK(template_target.exit_code == 2);
+  CHECK(template_target.err.find("server's own template") != std::string::npos);
 }

@@ -28,7 +28,7 @@ std::set<std::string> helper_databases(pg::Connection& admin) {
   std::set<std::string> names;
   for (const auto& row : admin.query("SELECT datname FROM pg_database WHERE datname ~ " +
                                      admin.quote_literal(core::helper_database_pattern))) {
-    if (row[0]) names.insert(*row[0]);
+    if (row[0] && core::is_helper_database_name(*row[0])) names.insert(*row[0]);
   }
   return names;
 }
@@ -104,7 +104,7 @@ int run_clean(const Settings& settings, core::Reporter& reporter, std::ostream& 
   // Scratch and previous databases whose owner lock is free: their run is gone, on any host.
   const auto helpers_before = helper_databases(*admin);
   WarningsOnly quiet_core(reporter);
-  core::remove_abandoned_helpers(*admin, quiet_core);
+  core::remove_abandoned_helpers(*admin, quiet_core, target.connection().database());
   const auto helpers_after = helper_databases(*admin);
   for (const auto& name : helpers_before) {
     if (helpers_after.count(name) == 0) {

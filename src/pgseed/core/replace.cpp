@@ -52,11 +52,6 @@ void carry_database_settings(pg::Connection& admin, const std::string& from, con
 
 }  // namespace
 
-std::string helper_name(const std::string& database, const std::string& role) {
-  const std::string suffix = "_pgseed_" + role + "_" + util::random_hex(4);
-  return utf8_prefix(database, max_identifier_bytes - suffix.size()) + suffix;
-}
-
 HelperDatabase::HelperDatabase(pg::Connection& admin, std::string name, Reporter& reporter)
     : admin_(admin), name_(std::move(name)), lock_(admin, LockScope::owner, name_, reporter, "the owner lock of " + name_) {}
 
@@ -140,7 +135,8 @@ std::string swap_in(pg::Connection& admin, HelperDatabase& scratch, const std::s
     return {};
   } catch (const Error& e) {
     previous.hand_over();
-    reporter.warning("the previous copy of " + database + " is kept as " + previous.name() + ": " + e.what());
+    reporter.warning("cannot drop the previous copy of " + database + ", " + previous.name() + " (" + e.what() +
+                     "); the next pgseed run on this server removes it");
     return previous.name();
   }
 }

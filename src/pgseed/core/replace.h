@@ -9,6 +9,7 @@
 #include "pgseed/core/locks.h"
 #include "pgseed/core/metadata.h"
 #include "pgseed/core/reporter.h"
+#include "pgseed/core/server_admin.h"
 #include "pgseed/error.h"
 #include "pgseed/pg/conninfo.h"
 #include "pgseed/pg/database.h"
@@ -19,9 +20,6 @@ namespace pgseed::core {
 
 enum class ConnectedSessions { refuse, terminate };
 
-// <database>_pgseed_<role>_<8 random hex>, at most 63 bytes, cut on a character boundary. The random
-// part makes the name unique on any server: a PID repeats across containers and CI runners.
-std::string helper_name(const std::string& database, const std::string& role);
 
 // A scratch or previous database of this run. The owner lock named after it is taken before the
 // database exists and held until it is gone or has become the target, so "the lock is free" means

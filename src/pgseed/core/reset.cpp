@@ -147,7 +147,8 @@ ResetResult reset_database(const pg::ConnInfo& target, const pg::PgTools& tools,
   const auto admin_connection = connect_maintenance(target);
   pg::Connection& admin = *admin_connection;
   const auto target_lock = lock_target(admin, database, options.wait, reporter);
-  remove_abandoned_helpers(admin, reporter);
+  refuse_system_database(database);
+  remove_abandoned_helpers(admin, reporter, database);
   const TargetState state = inspect_target(admin, database, options.sessions);
 
   ResetResult result;

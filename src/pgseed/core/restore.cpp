@@ -263,7 +263,8 @@ RestoreResult restore_dump(const pg::ConnInfo& target, const pg::PgTools& tools,
   // One run at a time restores, resets or snapshots a given database; a second one waits here (or
   // fails at once with --no-wait) instead of racing it to CREATE or RENAME.
   const auto target_lock = lock_target(admin, database, options.wait, reporter);
-  remove_abandoned_helpers(admin, reporter);
+  refuse_system_database(database);
+  remove_abandoned_helpers(admin, reporter, database);
   check_readable(admin, tools, verified, database);
 
   RestoreResult result;
