@@ -405,3 +405,49 @@ TEST_CASE("cleanup never drops a lookalike, a protected database or the target i
   CHECK(template_target.exit_code == 2);
   CHECK(template_target.err.find("server's own template") != std::string::npos);
 }
+
+TEST_CASE("a dump never hangs while the app truncates tables, and survives an idle-transaction timeout",
+          "[integration][promises]") {
+  Dumped dumped;
+  {
+    pg::Connection app(dumped.source);
+    app.execute("CREATE TABLE cache (x int); INSERT INTO cache VALUES (1)");
+    // Managed services often end idle transactions quickly; the dump's snapshot idles while pg_dump runs.
+    app.execute("ALTER DATABASE " + app.quote_identifier(dumped.source.database()) +
+                " SET idle_in_transaction_session_timeout = '50ms'");
+  }
+  std::atomic<bool> stop{false};
+  std::thread truncating([&] {
+    pg::Connection app(dumped.source);
+    while (!stop) app.execute("BEGIN; TRUNCATE cache; INSERT INTO cache VALUES (1); COMMIT");
+  });
+  struct Join {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~Join() {
+      stop = true;
+      thread.join();
+    }
+  } join{stop, truncating};
+  int finished = 0, refused = 0;
+  for (int i = 0; i < 3; ++i) {
+    auto run = std::async(std::launch::async, [&] {
+      return run_pgseed({"dump", "-C", dumped.project.root().string(), "--database-url", dumped.source.keyword_string()});
+    });
+    // A hang would be the bug; 90 s is far beyond the retries' bound (3 x 5 s of lock waits).
+    REQUIRE(run.wait_for(std::chrono::seconds(90)) == std::future_status::ready);
+    const auto result = run.get();
+    INFO(result.err);
+    if (result.exit_code == 0) ++finished;
+    else if (result.exit_code == 4) ++refused;  // a clear refusal after its retries, never a hang
+    else FAIL("unexpected exit " << result.exit_code);
+  }
+  stop = true;
+  std::cout << "dumps under a TRUNCATE loop: " << finished << " finished, " << refused << " refused" << std::endl;
+  // Whatever finished restores with matching counts (the restore compares them).
+  if (finished > 0) {
+    const auto restore = run_pgseed(restore_args(dumped.dump(), testing::fresh_database("promise_truncate")));
+    INFO(restore.err);
+    CHECK(restore.exit_code == 0);
+  }
+}

@@ -28,6 +28,10 @@ std::string first_word(const std::string& text) { return text.substr(0, text.fin
 class ExportedSnapshot {
 public:
   explicit ExportedSnapshot(pg::Connection& connection) : connection_(connection) {
+    // This session idles in its transaction for as long as pg_dump runs: a server or database that
+    // ends idle transactions (idle_in_transaction_session_timeout, common on managed services) must
+    // not end this one, or the finished dump is thrown away.
+    connection_.execute("SET idle_in_transaction_session_timeout = 0; SET statement_timeout = 0");
     connection_.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     open_ = true;
     id_ = connection_.query_value("SELECT pg_export_snapshot()");
@@ -78,31 +82,12 @@ std::set<std::string> table_oids_in(const pg::PgTools& tools, const fs::path& ar
 ArchiveResult write_archive(const pg::ConnInfo& target, const pg::PgTools& tools, const ArchiveRequest& request,
                             Reporter& reporter) {
   const auto started = std::chrono::steady_clock::now();
-  pg::Connection connection(target);
-  ExportedSnapshot snapshot(connection);
-  DumpMetadata metadata = request.metadata;
-  metadata.record_counts = count_records(connection);
-  const auto migrations = read_applied_migrations(connection);
-  metadata.migrations = migrations.applied_all;
-  metadata.migrations_fingerprint = migrations.fingerprint;
-  metadata.server_version = first_word(connection.query_value("SHOW server_version"));
-  metadata.server_version_num = connection.server_version_num();
-  auto total_rows = [&] {
-    return std::accumulate(metadata.record_counts.begin(), metadata.record_counts.end(), std::int64_t{0},
-                           [](std::int64_t sum, const auto& entry) { return sum + entry.second; });
-  };
-  if (total_rows() == 0 && request.empty_database == EmptyDatabase::refuse) {
-    throw Error(ExitCode::refused, "database " + target.database() + " has no rows in any table; refusing to dump it",
-                "seed it first, or pass --allow-empty to dump the schema alone");
-  }
-
   const SourceVersion source = read_source_version(request.project);
   if (!source.in_git) {
     reporter.warning("project " + request.project.root.string() + " is not in a git repository; version is 'unknown'");
   } else if (source.dirty) {
     reporter.warning("migrations/ or seeds/ have uncommitted changes; the metadata records dirty: true");
   }
-
   fs::create_directories(request.directory);
   // What killed runs left here: temporary files whose writer (and so whose lock) is gone.
   for (const auto& removed : util::remove_abandoned_temporaries(request.directory)) {
@@ -111,37 +96,84 @@ ArchiveResult write_archive(const pg::ConnInfo& target, const pg::PgTools& tools
   const auto now = std::chrono::system_clock::now();
   const fs::path dump_path = request.directory / request.file_name(source, now);
   const fs::path metadata_path = metadata_path_for(dump_path);
-
   const auto pg_dump_version = tools.version("pg_dump");
   util::AtomicFile dump_file(dump_path);
-  reporter.info("dumping " + target.database() + " to " + dump_path.filename().string());
-  // pgseed_provenance says which dump one database was restored from (the init script writes it). It
-  // describes that database, not the data, and a dump carrying it would collide with the table the
-  // next restore writes.
-  std::vector<std::string> arguments = {"--format=custom", "--compress=" + std::to_string(request.compression),
-                                        "--snapshot=" + snapshot.id(), "--exclude-table=public.pgseed_provenance",
-                                        "--file=" + dump_file.temporary_path().string()};
-  for (const auto& pattern : metadata.table_patterns) arguments.push_back("--table=" + pattern);
-  for (const auto& pattern : metadata.excluded_table_patterns) arguments.push_back("--exclude-table=" + pattern);
-  if (!metadata.table_patterns.empty()) arguments.push_back("--strict-names");  // a pattern that matches nothing is an error
-  tools.run_client("pg_dump", target, arguments, [&] {
-    std::error_code ignored;
-    const auto written = fs::file_size(dump_file.temporary_path(), ignored);
-    if (!ignored) reporter.progress("dumping " + target.database(), written, 0, ProgressUnit::bytes);
-  });
-  reporter.progress_done();
-  if (metadata.partial()) {
-    // Only the tables the archive holds are counted, so that its restore can check them all.
-    const auto oids = table_oids_in(tools, dump_file.temporary_path());
-    RecordCounts kept;
-    for (const auto& row : connection.query("SELECT oid::text, format('%I.%I', relnamespace::regnamespace, relname) FROM pg_class "
-                                            "WHERE relkind IN ('r', 'p')")) {
-      const auto found = metadata.record_counts.find(row[1].value_or(""));
-      if (oids.count(row[0].value_or("")) != 0 && found != metadata.record_counts.end()) kept.insert(*found);
+
+  pg::Connection connection(target);
+  DumpMetadata metadata;
+  auto total_rows = [&] {
+    return std::accumulate(metadata.record_counts.begin(), metadata.record_counts.end(), std::int64_t{0},
+                           [](std::int64_t sum, const auto& entry) { return sum + entry.second; });
+  };
+  // Counting holds a share lock on every table until pg_dump is done. An app's TRUNCATE or ALTER then
+  // queues behind it, and pg_dump's own LOCK TABLE queues behind that: a wait cycle the server cannot
+  // see, because one side of it is a client waiting for pgseed. pg_dump therefore waits for a lock at
+  // most lock_wait; then this run lets its snapshot go (and with it the locks) and tries again.
+  constexpr int attempts = 3;
+  constexpr const char* lock_wait = "5s";
+  for (int attempt = 1;; ++attempt) {
+    ExportedSnapshot snapshot(connection);
+    metadata = request.metadata;
+    metadata.record_counts = count_records(connection);
+    const auto migrations = read_applied_migrations(connection);
+    metadata.migrations = migrations.applied_all;
+    metadata.migrations_fingerprint = migrations.fingerprint;
+    metadata.server_version = first_word(connection.query_value("SHOW server_version"));
+    metadata.server_version_num = connection.server_version_num();
+    if (total_rows() == 0 && request.empty_database == EmptyDatabase::refuse) {
+      throw Error(ExitCode::refused, "database " + target.database() + " has no rows in any table; refusing to dump it",
+                  "seed it first, or pass --allow-empty to dump the schema alone");
     }
-    metadata.record_counts = std::move(kept);
+    reporter.info("dumping " + target.database() + " to " + dump_path.filename().string());
+    // pgseed_provenance says which dump one database was restored from (the init script writes it). It
+    // describes that database, not the data, and a dump carrying it would collide with the table the
+    // next restore writes.
+    std::vector<std::string> arguments = {"--format=custom", "--compress=" + std::to_string(request.compression),
+                                          "--snapshot=" + snapshot.id(), std::string("--lock-wait-timeout=") + lock_wait,
+                                          "--exclude-table=public.pgseed_provenance",
+                                          "--file=" + dump_file.temporary_path().string()};
+    for (const auto& pattern : metadata.table_patterns) arguments.push_back("--table=" + pattern);
+    for (const auto& pattern : metadata.excluded_table_patterns) arguments.push_back("--exclude-table=" + pattern);
+    if (!metadata.table_patterns.empty()) arguments.push_back("--strict-names");  // a pattern that matches nothing is an error
+    try {
+      tools.run_client("pg_dump", target, arguments, [&] {
+        std::error_code ignored;
+        const auto written = fs::file_size(dump_file.temporary_path(), ignored);
+        if (!ignored) reporter.progress("dumping " + target.database(), written, 0, ProgressUnit::bytes);
+      });
+    } catch (const Error& e) {
+      reporter.progress_done();
+      const std::string what = e.what();
+      // pg_dump implements --lock-wait-timeout with statement_timeout around its LOCK TABLE statements.
+      if (what.find("lock timeout") == std::string::npos && what.find("statement timeout") == std::string::npos &&
+          what.find("could not obtain lock") == std::string::npos) {
+        throw;
+      }
+      if (attempt == attempts) {
+        throw Error(ExitCode::database,
+                    "cannot dump database " + target.database() + ": another session keeps taking exclusive locks on its tables (" +
+                        what + ")",
+                    "a TRUNCATE, ALTER TABLE or VACUUM FULL in the app races the dump; pause it and run again");
+      }
+      reporter.warning("another session wants an exclusive lock on a table of " + target.database() +
+                       " (TRUNCATE, ALTER, ...): letting it go first and dumping again from a new snapshot");
+      continue;  // the snapshot's transaction ends here, and with it our locks
+    }
+    reporter.progress_done();
+    if (metadata.partial()) {
+      // Only the tables the archive holds are counted, so that its restore can check them all.
+      const auto oids = table_oids_in(tools, dump_file.temporary_path());
+      RecordCounts kept;
+      for (const auto& row : connection.query("SELECT oid::text, format('%I.%I', relnamespace::regnamespace, relname) FROM pg_class "
+                                              "WHERE relkind IN ('r', 'p')")) {
+        const auto found = metadata.record_counts.find(row[1].value_or(""));
+        if (oids.count(row[0].value_or("")) != 0 && found != metadata.record_counts.end()) kept.insert(*found);
+      }
+      metadata.record_counts = std::move(kept);
+    }
+    snapshot.finish();
+    break;
   }
-  snapshot.finish();
   const auto digest = util::sha256_file(dump_file.temporary_path());
 
   metadata.version = source.commit;
