@@ -171,9 +171,10 @@ TEST_CASE("answering no is a cancellation: named server and dump, no error line,
   // Without a terminal nobody can answer: that stays a refusal with an error line and a hint.
   const auto unattended = run_pgseed({"restore", fake.dump.string()}, env);
   CHECK(unattended.exit_code == 5);
-  CHECK(unattended.err.find(
-            "pgseed: error: restore would replace database " + server + " and nobody confirmed it") !=
+  CHECK(unattended.err.find("pgseed: error: database " + target.database() + " was not changed: nobody confirmed") !=
         std::string::npos);
+  CHECK(unattended.err.find(server) != std::string::npos);
+  CHECK(unattended.err.find("pgseed: hint: pass --yes") != std::string::npos);
 }
 
 TEST_CASE("progress shows on a terminal only, in MiB, with a total time", "[integration][cli]") {

@@ -196,7 +196,7 @@ void confirm_destructive(const pg::ConnInfo& target, const std::string& question
       throw Error(ExitCode::refused, "database " + database + " was not changed: nobody confirmed \"" + question + "\"",
                   "pass --yes to go ahead without a terminal");
     }
-    if (!reporter.confirm(question)) throw Error(ExitCode::refused, "database " + database + " was not changed: cancelled");
+    if (!reporter.confirm(question)) throw Cancelled();  // a "no" is an answer, not an error
     return;
   }
   const std::string elsewhere = "database " + database + " is on another machine (" + where(target) + ")";
