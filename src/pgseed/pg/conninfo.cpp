@@ -74,8 +74,20 @@ ConnInfo ConnInfo::parse(const std::string& text) {
     while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
     // libpq quotes the text it rejected, and that text may be the whole URI with its password, or
     // the password alone ("invalid percent-encoded token"). Both go through the same redaction.
-    throw Error(ExitCode::usage,
-                "database url '" + redact_connection_text(text) + "' is invalid: " + redact_secrets_of(text, reason),
+    // libpq quotes the text it rejected: the whole URI, a keyword with its value, or the password alone
+    // ("invalid percent-encoded token"). No rule can tell which part of a malformed string is the
+    // secret, so the message keeps libpq's words and drops every quoted fragment.
+    std::string safe;
+    bool quoted = false;
+    for (const char c : reason) {
+      if (c == '"') {
+        if (!quoted) safe += "\"...\"";
+        quoted = !quoted;
+      } else if (!quoted) {
+        safe += c;
+      }
+    }
+    throw Error(ExitCode::usage, "database url is invalid: " + redact_secrets_of(text, safe),
                 "use postgresql://user@host:port/dbname or 'host=... dbname=...'; keep the password in ~/.pgpass");
   }
   ConnInfo info;
@@ -83,6 +95,12 @@ ConnInfo ConnInfo::parse(const std::string& text) {
     if (option->val != nullptr && option->val[0] != '\0') info.options_.emplace_back(option->keyword, option->val);
   }
   PQconninfoFree(parsed);
+  // libpq expands a dbname that is itself a connection string; pgseed would show it as a name.
+  if (const auto name = info.get("dbname");
+      name && (name->find('=') != std::string::npos || name->rfind("postgres://", 0) == 0 || name->rfind("postgresql://", 0) == 0)) {
+    throw Error(ExitCode::usage, "database url is invalid: its database name is itself a connection string",
+                "give that connection string as the url");
+  }
   return info;
 }
 
