@@ -58,6 +58,7 @@ std::string write_dump_pair(const testing::ScratchProject& project, const std::s
   const fs::path dump = project.dumps() / (stem + ".dump");
   testing::write_text(dump, content);
   core::DumpMetadata metadata;
+  metadata.pg_dump_major = 15;  // as pg_dump 15 writes it
   metadata.environment = "dev";
   metadata.timestamp = "2026-11-21T00:00:00Z";
   metadata.file = dump.filename().string();
@@ -124,6 +125,7 @@ struct WithTemplates {
     fs::create_directories(snapshots);
     testing::write_text(snapshots / "before.dump", "PGDMP snapshot");
     core::DumpMetadata metadata;
+    metadata.pg_dump_major = 15;  // as pg_dump 15 writes it
     metadata.kind = core::ArchiveKind::snapshot;
     metadata.database = "appdb";
     metadata.timestamp = "2026-11-21T00:00:00Z";

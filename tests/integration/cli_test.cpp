@@ -33,6 +33,7 @@ struct FakeDump {
       }
     }
     core::DumpMetadata record;
+    record.pg_dump_major = 15;  // as pg_dump 15 writes it
     record.environment = "dev";
     record.version = "1a2b3c4d5e6f77889900aabbccddeeff00112233";
     record.timestamp = "2026-11-21T06:45:32Z";

@@ -19,6 +19,7 @@ void write_pair(const fs::path& directory, const std::string& stem, const std::s
   const fs::path dump = directory / (stem + ".dump");
   testing::write_text(dump, content);
   core::DumpMetadata metadata;
+  metadata.pg_dump_major = 15;  // as pg_dump 15 writes it
   metadata.environment = environment;
   metadata.timestamp = timestamp;
   metadata.file = dump.filename().string();
@@ -251,6 +252,7 @@ TEST_CASE("plan_prune keeps the newest N per environment, latest, tracked and un
       archive.group = spec.group;
       if (spec.readable) {
         core::DumpMetadata metadata;
+        metadata.pg_dump_major = 15;  // as pg_dump 15 writes it
         metadata.kind = archive.kind;
         (spec.snapshot ? metadata.database : metadata.environment) = spec.group;
         archive.created = now - std::chrono::hours(spec.hours_ago);

@@ -77,6 +77,7 @@ TEST_CASE("invalid metadata names what is wrong", "[unit][metadata]") {
 
 TEST_CASE("snapshot metadata keeps its kind, database, note and table patterns", "[unit][metadata]") {
   core::DumpMetadata snapshot;
+  snapshot.pg_dump_major = 15;  // as pg_dump 15 writes it
   snapshot.kind = core::ArchiveKind::snapshot;
   snapshot.database = "appdb";
   snapshot.note = "before the risky migration";
@@ -94,10 +95,35 @@ TEST_CASE("snapshot metadata keeps its kind, database, note and table patterns",
   CHECK(back.partial());
   // Files written before kinds existed are dumps.
   core::DumpMetadata dump;
+  dump.pg_dump_major = 15;  // as pg_dump 15 writes it
   dump.checksum = std::string(64, 'b');
   auto document = nlohmann::json::parse(dump.to_json());
   document.erase("kind");
   CHECK(core::DumpMetadata::from_json(document.dump()).kind == core::ArchiveKind::dump);
   document["kind"] = "tarball";
   CHECK_THROWS_AS(core::DumpMetadata::from_json(document.dump()), core::MetadataError);
+}
+
+TEST_CASE("wrongly typed or out-of-range version fields are metadata errors, never library errors", "[unit][metadata]") {
+  core::DumpMetadata good;
+  good.pg_dump_major = 15;
+  good.checksum = std::string(64, 'c');
+  const auto base = nlohmann::json::parse(good.to_json());
+  const std::vector<std::pair<std::string, nlohmann::json>> cases = {
+      {"/postgres/pgDumpMajor", "99"},         {"/postgres/pgDumpMajor", nullptr},
+      {"/postgres/pgDumpMajor", 1e300},        {"/postgres/pgDumpMajor", 1099511627776LL},
+      {"/postgres/pgDumpMajor", 0},            {"/postgres/serverVersionNum", "x"},
+      {"/tool/name", 5},                       {"/postgres", "15"},
+      {"/compression", "1"},
+  };
+  for (const auto& [pointer, value] : cases) {
+    auto document = base;
+    document[nlohmann::json::json_pointer(pointer)] = value;
+    INFO(pointer << " = " << value.dump());
+    CHECK_THROWS_AS(core::DumpMetadata::from_json(document.dump()), core::MetadataError);
+  }
+  auto without = base;
+  without.erase("postgres");
+  CHECK_THROWS_AS(core::DumpMetadata::from_json(without.dump()), core::MetadataError);
+  CHECK(core::DumpMetadata::from_json(base.dump()).pg_dump_major == 15);
 }

@@ -91,6 +91,7 @@ TEST_CASE("the restore question names server, database, dump, version and time",
   core::VerifyResult dump;
   dump.resolved_path = "/p/dumps/dev-seeded-v1a2b3c4-20261121T064532Z.dump";
   core::DumpMetadata metadata;
+  metadata.pg_dump_major = 15;  // as pg_dump 15 writes it
   metadata.version = "1a2b3c4d5e6f77889900aabbccddeeff00112233";
   metadata.timestamp = "2026-11-21T06:45:32Z";
   dump.metadata = metadata;

@@ -26,6 +26,7 @@ struct Fixture {
     for (int i = 0; i < 100000; ++i) content += static_cast<char>(i % 256);
     testing::write_text(dump, content);
     core::DumpMetadata record;
+    record.pg_dump_major = 15;  // as pg_dump 15 writes it
     record.environment = "dev";
     record.timestamp = "2026-01-01T00:00:00Z";
     record.file = dump.filename().string();

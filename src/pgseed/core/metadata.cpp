@@ -117,6 +117,9 @@ DumpMetadata DumpMetadata::from_json(const std::string& text) {
   if (size < 0) throw MetadataError("field sizeBytes must not be negative");
   metadata.size_bytes = static_cast<std::uint64_t>(size);
   metadata.format = string_field(document, "format");
+  if (document.contains("compression") && !document["compression"].is_number_integer()) {
+    throw MetadataError("field compression must be an integer");
+  }
   if (document.contains("compression") && document["compression"].is_number_integer()) {
     metadata.compression = document["compression"].get<int>();
   }
@@ -148,16 +151,26 @@ DumpMetadata DumpMetadata::from_json(const std::string& text) {
       metadata.migrations_fingerprint = migrations["fingerprint"].get<std::string>();
     }
   }
-  if (document.contains("postgres") && document["postgres"].is_object()) {
-    const json& postgres = document["postgres"];
-    metadata.server_version = postgres.value("server", "");
-    metadata.server_version_num = postgres.value("serverVersionNum", 0);
-    metadata.pg_dump_version = postgres.value("pgDump", "");
-    metadata.pg_dump_major = postgres.value("pgDumpMajor", 0);
+  // The versions decide whether a server and pg_restore can read the dump: required, and checked.
+  const json& postgres = field(document, "postgres", "");
+  if (!postgres.is_object()) throw MetadataError("field postgres must be an object");
+  const std::int64_t dump_major = integer_field(postgres, "pgDumpMajor", "postgres.");
+  if (dump_major < 7 || dump_major > 1000) {
+    throw MetadataError("field postgres.pgDumpMajor is " + std::to_string(dump_major) + ", not a PostgreSQL major version");
   }
-  if (document.contains("tool") && document["tool"].is_object()) {
-    metadata.tool_name = document["tool"].value("name", "");
-    metadata.tool_version = document["tool"].value("version", "");
+  metadata.pg_dump_major = static_cast<int>(dump_major);
+  if (postgres.contains("pgDump")) metadata.pg_dump_version = string_field(postgres, "pgDump", "postgres.");
+  if (postgres.contains("server")) metadata.server_version = string_field(postgres, "server", "postgres.");
+  if (postgres.contains("serverVersionNum")) {
+    const std::int64_t number = integer_field(postgres, "serverVersionNum", "postgres.");
+    if (number < 0 || number > 100000000) throw MetadataError("field postgres.serverVersionNum is out of range");
+    metadata.server_version_num = static_cast<int>(number);
+  }
+  if (document.contains("tool")) {
+    const json& tool = document["tool"];
+    if (!tool.is_object()) throw MetadataError("field tool must be an object");
+    if (tool.contains("name")) metadata.tool_name = string_field(tool, "name", "tool.");
+    if (tool.contains("version")) metadata.tool_version = string_field(tool, "version", "tool.");
   }
   return metadata;
 }
