@@ -82,6 +82,15 @@ TEST_CASE("a missing -C directory is exit 2 for every command, before any work",
       {"restore", "-C", missing, "--yes", (directory.path() / "x.dump").string()},
       {"verify", "-C", missing},
       {"verify", "-C", missing, (directory.path() / "x.dump").string()},
+      {"up", "-C", missing},
+      {"down", "-C", missing},
+      {"status", "-C", missing},
+      {"protect", "-C", missing},
+      {"snapshot", "-C", missing},
+      {"reset", "-C", missing, "--yes"},
+      {"list", "-C", missing},
+      {"prune", "-C", missing, "--keep", "1"},
+      {"clean", "-C", missing},
   };
   for (const auto& arguments : command_lines) {
     INFO(arguments[0] << " " << arguments.back());
@@ -90,6 +99,7 @@ TEST_CASE("a missing -C directory is exit 2 for every command, before any work",
     CHECK(run.err.find("pgseed: error: project directory " + missing + " does not exist") != std::string::npos);
     CHECK(run.err.find("pgseed: hint: ") != std::string::npos);
     CHECK(run.err.find("embedded") == std::string::npos);  // no cluster was started first
+    CHECK(run.err.find("local server") == std::string::npos);
   }
 }
 

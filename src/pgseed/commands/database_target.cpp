@@ -1,13 +1,18 @@
 #include "pgseed/commands/database_target.h"
 
+#include "pgseed/core/names.h"
 #include "pgseed/core/project.h"
 
 namespace pgseed::commands {
 
 DatabaseTarget::DatabaseTarget(const Settings& settings, core::Reporter& reporter, WhenUnconfigured when_unconfigured)
     : tools_(pg::PgTools::locate()) {
+  // Every command with a database checks these before any work, whatever else it checks.
+  check_project_directory(settings);
   if (settings.database_url && !settings.database_url->empty()) {
     connection_ = pg::ConnInfo::parse(*settings.database_url);
+    // The server would silently cut a longer name and act on another database than the one named.
+    core::check_database_name(connection_.database());
     reporter.info("acting on " + description());
     return;
   }

@@ -7,6 +7,7 @@
 #include "pgseed/core/guards.h"
 #include "pgseed/core/inventory.h"
 #include "pgseed/core/migrations.h"
+#include "pgseed/core/names.h"
 #include "pgseed/core/project.h"
 #include "pgseed/core/server_admin.h"
 #include "pgseed/core/snapshot.h"
@@ -288,6 +289,8 @@ void render(const json& status, std::ostream& out) {
 }  // namespace
 
 int run_status(const Settings& settings, core::Reporter& reporter, std::ostream& out) {
+  check_project_directory(settings);
+  core::check_name("environment", settings.environment);
   const json status = gather(settings, reporter);
   if (settings.json) out << status.dump(2) << "\n";
   else render(status, out);

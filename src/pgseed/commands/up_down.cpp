@@ -7,6 +7,7 @@
 namespace pgseed::commands {
 
 int run_up(const Settings& settings, core::Reporter& reporter, std::ostream& out) {
+  check_project_directory(settings);
   pg::LocalServer server(pg::PgTools::locate(), core::ProjectLayout::at(settings.project_directory).root);
   const auto started = server.start();
   switch (started) {
@@ -22,6 +23,7 @@ int run_up(const Settings& settings, core::Reporter& reporter, std::ostream& out
 }
 
 int run_down(const Settings& settings, core::Reporter& reporter, std::ostream& out) {
+  check_project_directory(settings);
   pg::LocalServer server(pg::PgTools::locate(), core::ProjectLayout::at(settings.project_directory).root);
   const bool stopped = server.stop();
   out << (stopped ? "down: stopped" : "down: not running") << " the local server of " << server.directory().string()
