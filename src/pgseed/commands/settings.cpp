@@ -62,14 +62,9 @@ void check_project_directory(const Settings& settings) {
 void check_dump_directory(const fs::path& dump_directory) {
   const std::string hint = "--dump-dir (or PGSEED_DUMP_DIR) must name a directory pgseed can create and write";
   std::error_code error;
-  // Find out by doing: create what is missing and a file in it, then remove both. Permission bits
-  // alone would say yes to root on /proc or on a read-only mount.
-  fs::path first_created;
-  for (fs::path ancestor = dump_directory; !ancestor.empty(); ancestor = ancestor.parent_path()) {
-    if (fs::exists(fs::symlink_status(ancestor, error))) break;
-    first_created = ancestor;
-    if (ancestor == ancestor.parent_path()) break;
-  }
+  // Find out by doing: create what is missing and a file in it, then remove the file. Permission bits
+  // alone would say yes to root on /proc or on a read-only mount. The directories stay: the dump will
+  // go there, and another run may be probing or writing in them at this very moment.
   if (fs::exists(dump_directory, error) && !fs::is_directory(dump_directory, error)) {
     throw Error(ExitCode::usage, "dump directory " + dump_directory.string() + " is not a directory", hint);
   }
@@ -81,7 +76,6 @@ void check_dump_directory(const fs::path& dump_directory) {
   const bool writable = static_cast<bool>(std::ofstream(probe));
   const int write_errno = errno;
   fs::remove(probe, error);
-  if (!first_created.empty()) fs::remove_all(first_created, error);
   if (!writable) {
     throw Error(ExitCode::usage,
                 "dump directory " + dump_directory.string() +

@@ -60,7 +60,7 @@ std::filesystem::path dump_to_use(const Settings& settings);
 // The project directory (-C) must exist and be a directory: Error(usage) otherwise, for every command.
 void check_project_directory(const Settings& settings);
 // The dump directory must be writable, or creatable where it does not exist yet: Error(usage) with a
-// hint otherwise. Leaves nothing behind: a directory created to find out is removed again.
+// hint otherwise. Creates the directory (a dump goes there next) and leaves no probe file behind.
 void check_dump_directory(const std::filesystem::path& dump_directory);
 
 // Where a connection goes, for a question that must not be answered about the wrong server:
