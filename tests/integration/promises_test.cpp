@@ -456,3 +456,24 @@ TEST_CASE("a dump never hangs while the app truncates tables, and survives an id
     CHECK(restore.exit_code == 0);
   }
 }
+
+TEST_CASE("the latest links follow the last finished dump, and a future timestamp cannot pin them", "[integration][promises]") {
+  Dumped dumped;
+  const std::vector<std::string> dump = {"dump", "-q", "-C", dumped.project.root().string(), "--database-url",
+                                         dumped.source.keyword_string()};
+  for (int i = 0; i < 5; ++i) {  // back to back: often within one second
+    const auto run = run_pgseed(dump);
+    REQUIRE(run.exit_code == 0);
+    CHECK(testing::latest_real_dump(dumped.project.dumps()).string() + "\n" == run.out);
+  }
+  // A teammate's clock (or an edit) puts the current latest dump in 2099.
+  const fs::path latest_metadata = core::metadata_path_for(testing::latest_real_dump(dumped.project.dumps()));
+  auto metadata = core::read_metadata(latest_metadata);
+  metadata.timestamp = "2099-01-01T00:00:00Z";
+  fs::remove(latest_metadata);
+  testing::write_text(latest_metadata, metadata.to_json());
+  const auto run = run_pgseed({"dump", "-C", dumped.project.root().string(), "--database-url", dumped.source.keyword_string()});
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.err.find("claims a time in the future (2099-01-01T00:00:00Z)") != std::string::npos);
+  CHECK(testing::latest_real_dump(dumped.project.dumps()).string() + "\n" == run.out);
+}

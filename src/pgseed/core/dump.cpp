@@ -43,21 +43,24 @@ std::string timestamp_behind(const fs::path& latest_link) {
 // as a pair and never backwards: after any number of concurrent dumps both point to the newest
 // complete pair, and every one of them verifies.
 void move_latest_links(const DumpOptions& options, const fs::path& dump_path, const fs::path& metadata_path,
-                       const std::string& timestamp) {
+                       const std::string& timestamp, Reporter& reporter) {
   const fs::path& directory = options.project.dump_directory;
   const util::FileLock lock(directory);
   const fs::path latest_dump = latest_dump_path(directory, options.environment);
-  std::error_code error;
-  if (const std::string current = timestamp_behind(latest_dump); !current.empty()) {
-    const fs::path current_file = fs::canonical(latest_dump, error).filename();
-    // ISO 8601 UTC strings order like the times they name; the file name breaks a tie.
-    if (std::make_pair(current, current_file.string()) > std::make_pair(timestamp, dump_path.filename().string())) return;
+  // ISO 8601 UTC strings order like the times they name. A dump of the same second as the current
+  // latest one was finished after it (runs take this lock in turn), so it moves the links; only a
+  // strictly newer one stays. A timestamp in the future (a skewed clock, an edited file) would pin
+  // the links for good: it is replaced, and said.
+  if (const std::string current = timestamp_behind(latest_dump); !current.empty() && current > timestamp) {
+    const std::string horizon = util::iso8601_utc(std::chrono::system_clock::now() + std::chrono::minutes(5));
+    if (current <= horizon) return;
+    reporter.warning("the latest " + options.environment + " dump claims a time in the future (" + current +
+                     "); pointing the latest links at this one instead");
   }
   util::replace_symlink_atomically(metadata_path.filename(),
                                    directory / (latest_dump_stem(options.environment) + metadata_extension));
   util::replace_symlink_atomically(dump_path.filename(), latest_dump);
 }
-
 
 }  // namespace
 
@@ -98,7 +101,7 @@ DumpResult write_dump(const pg::ConnInfo& target, const pg::PgTools& tools, cons
   };
   ArchiveResult archive = write_archive(target, tools, request, reporter);
   // Both files are complete and durable: now, and only now, the latest links move.
-  move_latest_links(options, archive.dump_path, archive.metadata_path, archive.metadata.timestamp);
+  move_latest_links(options, archive.dump_path, archive.metadata_path, archive.metadata.timestamp, reporter);
 
   DumpResult result;
   result.dump_path = archive.dump_path;
