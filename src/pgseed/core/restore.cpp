@@ -7,6 +7,7 @@
 #include "pgseed/core/toast_compression.h"
 #include "pgseed/error.h"
 #include "pgseed/pg/database.h"
+#include "pgseed/util/atomic_file.h"
 #include "pgseed/util/fs.h"
 #include "pgseed/util/subprocess.h"
 #include "pgseed/util/time.h"
@@ -122,30 +123,35 @@ void restore_partial(const pg::ConnInfo& target, const pg::PgTools& tools, const
                   "migrate the database first, or restore a full snapshot");
     }
   }
-  util::TemporaryDirectory work("pgseed-partial-");
-  const fs::path data = work.path() / "data.sql";
+  // The table data as SQL, in a locked hidden temporary file beside the snapshot: removed when this
+  // run ends, and by the next run in that directory (or pgseed clean) when a kill stopped this one.
+  const fs::path directory = verified.resolved_path.parent_path();
+  util::remove_abandoned_temporaries(directory);
+  util::AtomicFile data(directory / (verified.resolved_path.filename().string() + ".data.sql"));
   util::Command extract;
   extract.argv = {tools.program("pg_restore").string(), "--data-only", "--no-owner", "--no-acl",
-                  "--file=" + data.string(), verified.resolved_path.string()};
+                  "--file=" + data.temporary_path().string(), verified.resolved_path.string()};
   if (const auto extracted = util::run_command(extract); !extracted.ok()) {
     throw Error(ExitCode::failure, "pg_restore cannot read the data of " + verified.dump_path.string() + ": " +
                                        extracted.last_error_line());
   }
-  std::string script = "\\set ON_ERROR_STOP on\nBEGIN;\nSET LOCAL session_replication_role = replica;\n";
-  for (const auto& entry : tables) script += "DELETE FROM " + entry.first + ";\n";
-  script += "\\i " + data.string() + "\n";
-  script += "DO $pgseed$\nBEGIN\n";
+  // One psql session: BEGIN and the deletes, then the data file, then the checks and COMMIT. With
+  // ON_ERROR_STOP the first error ends the session, and the transaction with it.
+  std::string before = "BEGIN; SET LOCAL session_replication_role = replica;";
+  for (const auto& entry : tables) before += " DELETE FROM " + entry.first + ";";
+  std::string after = "DO $pgseed$\nBEGIN\n";
   for (const auto& [table, count] : tables) {
-    script += "  IF (SELECT count(*) FROM " + table + ") <> " + std::to_string(count) + " THEN\n"
-              "    RAISE EXCEPTION 'pgseed: % has % rows, the snapshot says " + std::to_string(count) + "', " +
-              connection.quote_literal(table) + ", (SELECT count(*) FROM " + table + ");\n  END IF;\n";
+    after += "  IF (SELECT count(*) FROM " + table + ") <> " + std::to_string(count) + " THEN\n"
+             "    RAISE EXCEPTION 'pgseed: % has % rows, the snapshot says " + std::to_string(count) + "', " +
+             connection.quote_literal(table) + ", (SELECT count(*) FROM " + table + ");\n  END IF;\n";
   }
-  script += foreign_key_checks(connection, tables);
-  script += "END\n$pgseed$;\nCOMMIT;\n";
-  util::write_file_atomically(work.path() / "restore.sql", script);
+  after += foreign_key_checks(connection, tables);
+  after += "END\n$pgseed$;\nCOMMIT;";
   reporter.info("replacing the data of " + std::to_string(tables.size()) + " table(s) of " + database + " in one transaction");
   try {
-    tools.run_client("psql", target, {"--no-psqlrc", "--quiet", "--file=" + (work.path() / "restore.sql").string()});
+    tools.run_client("psql", target,
+                     {"--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--command=" + before,
+                      "--file=" + data.temporary_path().string(), "--command=" + after});
   } catch (const Error& e) {
     throw Error(ExitCode::dump_refused, "partial restore of " + verified.dump_path.filename().string() + " into database " +
                                             database + " was rolled back: " + e.what(),
