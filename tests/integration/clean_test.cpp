@@ -137,24 +137,6 @@ struct WithTemplates {
   bool exists(const std::string& key) const { return testing::database_exists(core::template_name(key)); }
 };
 
-pid_t start_pgseed(const std::vector<std::string>& arguments) {
-  std::vector<std::string> argv = {PGSEED_BINARY};
-  argv.insert(argv.end(), arguments.begin(), arguments.end());
-  std::vector<char*> pointers;
-  for (auto& argument : argv) pointers.push_back(argument.data());
-  pointers.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, 0);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    ::unsetenv("DATABASE_URL");
-    ::execv(PGSEED_BINARY, pointers.data());
-    ::_exit(127);
-  }
-  return pid;
-}
 
 }  // namespace
 
@@ -251,7 +233,7 @@ TEST_CASE("clean removes what restores killed with SIGKILL left, and the target 
   for (int point = 1; point <= 4; ++point) {
     const auto delay = whole * point / 5;
     INFO("kill after " << delay.count() << " ms of " << whole.count());
-    const pid_t pid = start_pgseed(restore);
+    const pid_t pid = testing::start_pgseed(restore);
     std::this_thread::sleep_for(delay);
     ::kill(pid, SIGKILL);
     int status = 0;
