@@ -68,27 +68,7 @@ std::string write_dump_pair(const testing::ScratchProject& project, const std::s
   return metadata.checksum;
 }
 
-std::string shell_quoted(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
 
-// Runs pgseed on a pseudo-terminal (script from util-linux) with `input` typed at it.
-util::CommandResult run_on_terminal(const std::vector<std::string>& arguments, const std::string& input) {
-  std::string command_line = shell_quoted(PGSEED_BINARY);
-  for (const auto& argument : arguments) command_line += " " + shell_quoted(argument);
-  util::TemporaryDirectory directory("pgseed-tty-");
-  testing::write_text(directory.path() / "input", input);
-  util::Command command;
-  command.argv = {"script", "-qec", command_line, "/dev/null"};
-  command.stdin_file = directory.path() / "input";
-  for (const char* variable : {"DATABASE_URL", "PGSEED_ENVIRONMENT", "PGSEED_DUMP_DIR", "PGSEED_SNAPSHOT_DIR"}) {
-    command.env[variable] = std::nullopt;
-  }
-  command.env["PGSEED_LOCAL_SERVER_DIR"] = testing::local_server_directory().string();
-  return util::run_command(command);
-}
 
 std::vector<std::string> databases_starting_with(const std::string& prefix) {
   pg::Connection admin(testing::test_server().connection("postgres"));
@@ -308,18 +288,18 @@ TEST_CASE("clean --all on a terminal goes on only for the exact phrase DELETE EV
   WithTemplates setup;
   for (const char* answer : {"delete everything\n", "y\n", "DELETE EVERYTHING!\n", ""}) {
     INFO("answer: " << answer);
-    const auto refused = run_on_terminal(clean_args(setup.project, setup.target, {"--all"}), answer);
-    INFO(refused.stdout_text);
+    const auto refused = testing::run_pgseed_on_terminal(clean_args(setup.project, setup.target, {"--all"}), answer);
+    INFO(refused.out);
     CHECK(refused.exit_code == 5);
-    CHECK(refused.stdout_text.find("type DELETE EVERYTHING to go on") != std::string::npos);
-    CHECK(refused.stdout_text.find("drops 3 pgseed templates") != std::string::npos);
-    CHECK(refused.stdout_text.find("cancelled, nothing changed") != std::string::npos);
+    CHECK(refused.out.find("type DELETE EVERYTHING to go on") != std::string::npos);
+    CHECK(refused.out.find("drops 3 pgseed templates") != std::string::npos);
+    CHECK(refused.out.find("cancelled, nothing changed") != std::string::npos);
     CHECK(setup.exists(setup.live_key));
     CHECK(setup.exists(setup.stale_key));
     CHECK(fs::exists(setup.snapshots / "before.dump"));
   }
-  const auto run = run_on_terminal(clean_args(setup.project, setup.target, {"--all"}), "DELETE EVERYTHING\n");
-  INFO(run.stdout_text);
+  const auto run = testing::run_pgseed_on_terminal(clean_args(setup.project, setup.target, {"--all"}), "DELETE EVERYTHING\n");
+  INFO(run.out);
   CHECK(run.exit_code == 0);
   for (const auto& key : {setup.stale_key, setup.live_key, setup.seed_key}) CHECK(!setup.exists(key));
   CHECK(!fs::exists(setup.snapshots / "before.dump"));

@@ -45,28 +45,7 @@ struct FakeDump {
   }
 };
 
-std::string shell_quoted(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
 
-// Runs pgseed on a pseudo-terminal with `input` typed at it. stdout and stderr arrive mixed, with
-// the terminal's \r\n.
-util::CommandResult run_on_terminal(const std::vector<std::string>& arguments, const std::string& input,
-                                    std::map<std::string, std::optional<std::string>> env = {}) {
-  std::string command_line = shell_quoted(PGSEED_BINARY);
-  for (const auto& argument : arguments) command_line += " " + shell_quoted(argument);
-  util::TemporaryDirectory directory("pgseed-tty-");
-  testing::write_text(directory.path() / "input", input);
-  util::Command command;
-  command.argv = {"script", "-qec", command_line, "/dev/null"};
-  command.stdin_file = directory.path() / "input";
-  for (const char* variable : {"DATABASE_URL", "PGSEED_ENVIRONMENT", "PGSEED_DUMP_DIR"})
-    command.env[variable] = std::nullopt;
-  for (auto& [key, value] : env) command.env[key] = value;
-  return util::run_command(command);
-}
 
 }  // namespace
 
@@ -162,22 +141,22 @@ TEST_CASE("answering no is a cancellation: named server and dump, no error line,
   const std::string url = "postgresql://postgres:s3cret@127.0.0.1:" + port + "/" + target.database();
   const std::string server = target.database() + " on 127.0.0.1:" + port;
   const std::map<std::string, std::optional<std::string>> env = {{"DATABASE_URL", url}};
-  const auto run = run_on_terminal({"restore", fake.dump.string()}, "n\n", env);
-  INFO(run.stdout_text);
+  const auto run = testing::run_pgseed_on_terminal({"restore", fake.dump.string()}, "n\n", env);
+  INFO(run.out);
   CHECK(run.exit_code == 5);
-  CHECK(run.stdout_text.find("Replace database " + server + " with " + fake.dump.filename().string() +
+  CHECK(run.out.find("Replace database " + server + " with " + fake.dump.filename().string() +
                              " (version 1a2b3c4, dumped 2026-11-21T06:45:32Z)? [y/N]") != std::string::npos);
-  CHECK(run.stdout_text.find("pgseed: cancelled, nothing changed") != std::string::npos);
-  CHECK(run.stdout_text.find("error") == std::string::npos);
-  CHECK(run.stdout_text.find("s3cret") == std::string::npos);
+  CHECK(run.out.find("pgseed: cancelled, nothing changed") != std::string::npos);
+  CHECK(run.out.find("error") == std::string::npos);
+  CHECK(run.out.find("s3cret") == std::string::npos);
 
   testing::ScratchProject project;
-  const auto clear = run_on_terminal({"seed", "-C", project.root().string(), "--clear"}, "n\n", env);
-  INFO(clear.stdout_text);
+  const auto clear = testing::run_pgseed_on_terminal({"seed", "-C", project.root().string(), "--clear"}, "n\n", env);
+  INFO(clear.out);
   CHECK(clear.exit_code == 5);
-  CHECK(clear.stdout_text.find("in database " + server + " and seed again? [y/N]") != std::string::npos);
-  CHECK(clear.stdout_text.find("pgseed: cancelled, nothing changed") != std::string::npos);
-  CHECK(clear.stdout_text.find("error") == std::string::npos);
+  CHECK(clear.out.find("in database " + server + " and seed again? [y/N]") != std::string::npos);
+  CHECK(clear.out.find("pgseed: cancelled, nothing changed") != std::string::npos);
+  CHECK(clear.out.find("error") == std::string::npos);
 
   // Without a terminal nobody can answer: that stays a refusal with an error line and a hint.
   const auto unattended = run_pgseed({"restore", fake.dump.string()}, env);
@@ -196,13 +175,13 @@ TEST_CASE("progress shows on a terminal only, in MiB, with a total time", "[inte
   CHECK(piped.err.find('\r') == std::string::npos);
   CHECK(piped.err.find("pgseed: verify finished in ") != std::string::npos);
 
-  const auto terminal = run_on_terminal({"verify", fake.dump.string()}, "");
-  INFO(terminal.stdout_text);
+  const auto terminal = testing::run_pgseed_on_terminal({"verify", fake.dump.string()}, "");
+  INFO(terminal.out);
   CHECK(terminal.exit_code == 0);
-  CHECK(terminal.stdout_text.find("pgseed: verifying 98% (64.0 MiB of 65.0 MiB") != std::string::npos);
-  CHECK(terminal.stdout_text.find("pgseed: verify finished in ") != std::string::npos);
+  CHECK(terminal.out.find("pgseed: verifying 98% (64.0 MiB of 65.0 MiB") != std::string::npos);
+  CHECK(terminal.out.find("pgseed: verify finished in ") != std::string::npos);
 
-  const auto quiet = run_on_terminal({"verify", "--quiet", fake.dump.string()}, "");
-  CHECK(quiet.stdout_text.find("verifying") == std::string::npos);
-  CHECK(quiet.stdout_text.find("finished in") == std::string::npos);
+  const auto quiet = testing::run_pgseed_on_terminal({"verify", "--quiet", fake.dump.string()}, "");
+  CHECK(quiet.out.find("verifying") == std::string::npos);
+  CHECK(quiet.out.find("finished in") == std::string::npos);
 }

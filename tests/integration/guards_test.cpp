@@ -64,30 +64,7 @@ std::vector<std::string> clear_args(const Dumped& dumped, const pg::ConnInfo& ta
   return args;
 }
 
-std::string shell_quote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += (c == '\'') ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
 
-// Runs pgseed on a pseudo-terminal (script -qec), typing `typed` into it. The terminal merges
-// stdout and stderr into `out`.
-testing::PgseedRun run_on_terminal(const std::vector<std::string>& arguments, const std::string& typed) {
-  std::string command_line = shell_quote(PGSEED_BINARY);
-  for (const auto& argument : arguments) command_line += " " + shell_quote(argument);
-  util::TemporaryDirectory directory("pgseed-terminal-");
-  const fs::path input = directory.path() / "typed";
-  testing::write_text(input, typed);
-  util::Command command;
-  command.argv = {"script", "-qec", command_line, "/dev/null"};
-  for (const char* variable : {"DATABASE_URL", "PGSEED_ENVIRONMENT", "PGSEED_DUMP_DIR", "PGSEED_PROTECTED"}) {
-    command.env[variable] = std::nullopt;
-  }
-  command.env["PGSEED_LOCAL_SERVER_DIR"] = testing::local_server_directory().string();
-  command.stdin_file = input;
-  const auto result = util::run_command(command);
-  return {result.exit_code, result.stdout_text, result.stderr_text};
-}
 
 }  // namespace
 
@@ -237,7 +214,7 @@ TEST_CASE("on a terminal the protected database's name is typed at the prompt", 
   const std::vector<std::string> args{"restore", "--allow-protected", "-C", dumped.root(), "--database-url",
                                       target.keyword_string(), dumped.dump().string()};
 
-  const auto wrong = run_on_terminal(args, "not_the_name\n");
+  const auto wrong = testing::run_pgseed_on_terminal(args, "not_the_name\n");
   INFO(wrong.out);
   CHECK(wrong.exit_code == 5);
   CHECK(wrong.out.find("Type the database name") != std::string::npos);
@@ -245,7 +222,7 @@ TEST_CASE("on a terminal the protected database's name is typed at the prompt", 
   CHECK(marker_intact(target));
 
   // Without --allow-protected the terminal is not even asked.
-  const auto refused = run_on_terminal({"restore", "-C", dumped.root(), "--database-url", target.keyword_string(),
+  const auto refused = testing::run_pgseed_on_terminal({"restore", "-C", dumped.root(), "--database-url", target.keyword_string(),
                                         dumped.dump().string()},
                                        target.database() + "\n");
   INFO(refused.out);
@@ -253,7 +230,7 @@ TEST_CASE("on a terminal the protected database's name is typed at the prompt", 
   CHECK(refused.out.find("Type the database name") == std::string::npos);
   CHECK(marker_intact(target));
 
-  const auto typed = run_on_terminal(args, target.database() + "\n");
+  const auto typed = testing::run_pgseed_on_terminal(args, target.database() + "\n");
   INFO(typed.out);
   CHECK(typed.exit_code == 0);
   CHECK(typed.out.find("Type the database name") != std::string::npos);
@@ -278,13 +255,13 @@ TEST_CASE("a local target over TCP (127.0.0.1) gets y/N, not the typed name", "[
   // On a terminal it is asked y/N; "n" leaves it alone, "y" goes ahead.
   const std::vector<std::string> args{"seed", "--clear", "--set", "users=14", "-C", dumped.root(), "--database-url",
                                       tcp_target.keyword_string()};
-  const auto no = run_on_terminal(args, "n\n");
+  const auto no = testing::run_pgseed_on_terminal(args, "n\n");
   INFO(no.out);
   CHECK(no.exit_code == 5);
   CHECK(no.out.find("[y/N]") != std::string::npos);
   CHECK(no.out.find("type its name") == std::string::npos);
   CHECK(testing::query_value(socket_target, "SELECT count(*) FROM users") == "13");
-  const auto go = run_on_terminal(args, "y\n");
+  const auto go = testing::run_pgseed_on_terminal(args, "y\n");
   INFO(go.out);
   CHECK(go.exit_code == 0);
   CHECK(testing::query_value(socket_target, "SELECT count(*) FROM users") == "15");

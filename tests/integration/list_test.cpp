@@ -19,11 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Metadata timestamps have one-second resolution, and of two dumps of the same second the latest
-// link keeps the one whose name sorts last: a test that needs "the newer one" waits for a new second.
-void wait_for_next_second(std::time_t& last) {
-  while (std::time(nullptr) <= last) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-}
 
 // Two real dev dumps of one project (the second is latest), and a real partial snapshot of the
 // database the first came from.
@@ -35,7 +30,7 @@ struct Listed {
     std::time_t last = 0;
     pg::ConnInfo first_source;
     for (fs::path* dump : {&first, &second}) {
-      wait_for_next_second(last);
+      testing::wait_for_next_second(last);
       const auto source = testing::fresh_database("list");
       if (dump == &first) first_source = source;
       const auto run = run_pgseed({"dump", "-C", project.root().string(), "--database-url", source.keyword_string()});

@@ -15,11 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Metadata timestamps have one-second resolution, and of two dumps of the same second the latest
-// link keeps the one whose name sorts last: a test that needs "the newer one" waits for a new second.
-void wait_for_next_second(std::time_t& last) {
-  while (std::time(nullptr) <= last) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-}
 
 struct GitProject {
   testing::ScratchProject project;
@@ -34,7 +29,7 @@ struct GitProject {
   }
   mutable std::time_t last_dump = 0;
   fs::path dump() const {
-    wait_for_next_second(last_dump);
+    testing::wait_for_next_second(last_dump);
     const auto run = run_pgseed(
         {"dump", "-C", project.root().string(), "--database-url", testing::fresh_database("prune").keyword_string()});
     INFO(run.err);

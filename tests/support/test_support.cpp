@@ -3,6 +3,8 @@
 #include "pgseed/pg/database.h"
 
 #include <atomic>
+#include <thread>
+#include <chrono>
 #include <fstream>
 #include <memory>
 #include <csignal>
@@ -222,6 +224,31 @@ std::string describe_process(pid_t pid) {
     if (c == '\0') c = ' ';
   }
   return std::to_string(pid) + " " + cmdline;
+}
+
+PgseedRun run_pgseed_on_terminal(const std::vector<std::string>& arguments, const std::string& typed,
+                                 std::map<std::string, std::optional<std::string>> env) {
+  auto quoted = [](const std::string& text) {
+    std::string out = "'";
+    for (const char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+  };
+  std::string command_line = quoted(PGSEED_BINARY);
+  for (const auto& argument : arguments) command_line += " " + quoted(argument);
+  util::TemporaryDirectory directory("pgseed-terminal-");
+  write_text(directory.path() / "typed", typed);
+  util::Command command;
+  command.argv = {"script", "-qec", command_line, "/dev/null"};
+  command.stdin_file = directory.path() / "typed";
+  command.env = isolated_environment();
+  for (auto& [key, value] : env) command.env[key] = value;
+  const auto result = util::run_command(command);
+  return PgseedRun{result.exit_code, result.stdout_text, result.stderr_text};
+}
+
+void wait_for_next_second(std::time_t& last) {
+  while (std::time(nullptr) <= last) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  last = std::time(nullptr);
 }
 
 namespace {

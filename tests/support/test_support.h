@@ -6,6 +6,7 @@
 #include "pgseed/util/fs.h"
 #include "pgseed/util/subprocess.h"
 
+#include <ctime>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -61,6 +62,16 @@ std::vector<pid_t> processes_using(const std::filesystem::path& directory);
 std::vector<pid_t> descendant_processes(pid_t ancestor, const std::string& name);
 // A one-line description of a process, for failure messages: "1234 postgres -D /tmp/...".
 std::string describe_process(pid_t pid);
+
+// Runs the built pgseed on a pseudo-terminal (`script -qec`, util-linux) with `typed` as what the user
+// types, in the same isolated environment as run_pgseed. The terminal merges stdout and stderr into
+// `out`, with \r\n line ends.
+PgseedRun run_pgseed_on_terminal(const std::vector<std::string>& arguments, const std::string& typed,
+                                 std::map<std::string, std::optional<std::string>> env = {});
+
+// Waits until the clock is in a second after `last`, then sets `last` to it. Metadata timestamps
+// have one-second resolution: a test that needs one dump to be strictly newer than another waits.
+void wait_for_next_second(std::time_t& last);
 
 // A throwaway copy of the example app (migrations/ and seeds/) to edit freely.
 class ScratchProject {
