@@ -141,6 +141,41 @@ TEST_CASE("reset refuses a protected target, and a missing dump before any work"
   CHECK(missing.err.find("does not exist") != std::string::npos);
 }
 
+TEST_CASE("reset and restore keep the database's owner, connection limit, comment and grants", "[integration][reset]") {
+  Project project;
+  pg::Connection admin(testing::test_server().connection("postgres"));
+  // Roles are per server and the test server is shared: create them once.
+  admin.execute("DO $$ BEGIN "
+                "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pgseed_test_app') THEN CREATE ROLE pgseed_test_app; END IF; "
+                "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pgseed_test_reader') THEN CREATE ROLE pgseed_test_reader; END IF; "
+                "END $$");
+  const std::string db = admin.quote_identifier(project.target.database());
+  admin.execute("ALTER DATABASE " + db + " OWNER TO pgseed_test_app");
+  admin.execute("ALTER DATABASE " + db + " CONNECTION LIMIT 17");
+  admin.execute("COMMENT ON DATABASE " + db + " IS 'the app''s dev database'");
+  admin.execute("REVOKE CONNECT, TEMPORARY ON DATABASE " + db + " FROM PUBLIC");
+  admin.execute("GRANT CONNECT ON DATABASE " + db + " TO pgseed_test_reader WITH GRANT OPTION");
+  const std::string properties_query =
+      "SELECT pg_get_userbyid(datdba) || ' ' || datconnlimit || ' ' || shobj_description(oid, 'pg_database') || ' ' || "
+      "array_to_string(ARRAY(SELECT a::text FROM unnest(datacl) a ORDER BY 1), ',') FROM pg_database WHERE datname = " +
+      admin.quote_literal(project.target.database());
+  const std::string before = admin.query_value(properties_query);
+  REQUIRE(before.find("pgseed_test_app 17 the app's dev database") == 0);
+  REQUIRE(before.find("pgseed_test_reader=c*/") != std::string::npos);
+
+  const auto reset = run_pgseed(project.reset());
+  INFO(reset.err);
+  REQUIRE(reset.exit_code == 0);
+  CHECK(admin.query_value(properties_query) == before);
+
+  const auto restored = run_pgseed({"restore", "--yes", "--no-safety-snapshot", "-C", project.root(), "--database-url",
+                                    project.target.keyword_string()});
+  INFO(restored.err);
+  REQUIRE(restored.exit_code == 0);
+  CHECK(admin.query_value(properties_query) == before);
+  check_counts(project.target, project.latest());
+}
+
 TEST_CASE("4 concurrent resets of one target serialise and leave it complete", "[integration][reset][concurrency]") {
   Project project;
   std::vector<std::future<testing::PgseedRun>> runs;

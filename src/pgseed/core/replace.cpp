@@ -50,6 +50,43 @@ void carry_database_settings(pg::Connection& admin, const std::string& from, con
   }
 }
 
+// The database's own properties, which a dump does not hold and CREATE DATABASE does not copy:
+// owner, connection limit, comment and grants. An app that connects as the database's owner, or a
+// team that revoked CONNECT from PUBLIC, must find them as they were. Runs before the swap: when the
+// owner cannot be given (we are not a member of that role), the target is still untouched.
+void carry_database_properties(pg::Connection& admin, const std::string& from, const std::string& to) {
+  const std::string quoted_to = admin.quote_identifier(to);
+  const auto rows = admin.query(
+      "SELECT pg_get_userbyid(d.datdba), d.datconnlimit::text, shobj_description(d.oid, 'pg_database'), "
+      "(d.datacl IS NULL)::text FROM pg_database d WHERE d.datname = " + admin.quote_literal(from));
+  if (rows.empty()) return;
+  const std::string owner = rows[0][0].value_or("");
+  try {
+    admin.execute("ALTER DATABASE " + quoted_to + " OWNER TO " + admin.quote_identifier(owner));
+  } catch (const pg::SqlError& e) {
+    throw Error(ExitCode::database, "cannot give the new copy of database " + from + " its owner " + owner + ": " + e.what(),
+                "connect as a superuser or a member of role " + owner + "; " + from + " was not changed");
+  }
+  if (const std::string limit = rows[0][1].value_or("-1"); limit != "-1") {
+    admin.execute("ALTER DATABASE " + quoted_to + " CONNECTION LIMIT " + limit);
+  }
+  if (rows[0][2]) {
+    admin.execute("COMMENT ON DATABASE " + quoted_to + " IS " + admin.quote_literal(*rows[0][2]));
+  }
+  if (rows[0][3].value_or("true") == "true") return;  // default privileges, as the new copy has
+  // Explicit grants: start from none (not even the owner's or PUBLIC's defaults) and grant each one
+  // the old database had. aclexplode gives grantee 0 for PUBLIC.
+  admin.execute("REVOKE ALL ON DATABASE " + quoted_to + " FROM PUBLIC");
+  admin.execute("REVOKE ALL ON DATABASE " + quoted_to + " FROM " + admin.quote_identifier(owner));
+  const auto grants = admin.query(
+      "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END, a.privilege_type, "
+      "a.is_grantable::text FROM pg_database d, aclexplode(d.datacl) a WHERE d.datname = " + admin.quote_literal(from));
+  for (const auto& grant : grants) {
+    admin.execute("GRANT " + grant[1].value_or("") + " ON DATABASE " + quoted_to + " TO " + grant[0].value_or("") +
+                  (grant[2].value_or("false") == "true" ? " WITH GRANT OPTION" : ""));
+  }
+}
+
 }  // namespace
 
 HelperDatabase::HelperDatabase(pg::Connection& admin, std::string name, Reporter& reporter)
@@ -99,7 +136,10 @@ TargetState inspect_target(pg::Connection& admin, const std::string& database, C
 
 std::string swap_in(pg::Connection& admin, HelperDatabase& scratch, const std::string& database, bool target_exists,
                     ConnectedSessions sessions, Reporter& reporter) {
-  if (target_exists) carry_database_settings(admin, database, scratch.name());
+  if (target_exists) {
+    carry_database_settings(admin, database, scratch.name());
+    carry_database_properties(admin, database, scratch.name());
+  }
   // The previous copy's owner lock is taken before the rename gives it its name.
   HelperDatabase previous(admin, helper_name(database, "previous"), reporter);
   for (int attempt = 0;; ++attempt) {
