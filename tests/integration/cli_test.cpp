@@ -49,6 +49,16 @@ struct FakeDump {
 
 }  // namespace
 
+TEST_CASE("pgseed alone prints the help to stderr and exits 2, --help to stdout with 0", "[integration][cli]") {
+  const auto bare = run_pgseed({});
+  CHECK(bare.exit_code == 2);
+  CHECK(bare.out.empty());
+  CHECK(bare.err.find("usage: pgseed <command>") != std::string::npos);
+  const auto help = run_pgseed({"--help"});
+  CHECK(help.exit_code == 0);
+  CHECK(help.out.find("usage: pgseed <command>") != std::string::npos);
+}
+
 TEST_CASE("a missing -C directory is exit 2 for every command, before any work", "[integration][cli]") {
   util::TemporaryDirectory directory("pgseed-cli-");
   const std::string missing = (directory.path() / "no-project").string();

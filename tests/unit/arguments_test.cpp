@@ -79,6 +79,8 @@ TEST_CASE("help for a command: pgseed help CMD, pgseed CMD help", "[unit][cli]")
     CHECK(suffix.command == command);
   }
   CHECK(cli::parse_arguments({"restore", "--yes", "help"}).action == cli::Action::help);
+  // `pgseed` alone is not a request for help: a script that lost its command must not succeed.
+  CHECK(cli::parse_arguments({}).action == cli::Action::missing_command);
   CHECK(usage_code_of({"help", "frobnicate"}) == ExitCode::usage);
   CHECK(cli::parse_arguments({"help", "help"}).command.empty());  // the top-level help
   // A dump really named help stays reachable; help next to another positional is not help.

@@ -242,7 +242,7 @@ Invocation parse_arguments(const std::vector<std::string>& arguments) {
   if (const char* directory = environment_value("PGSEED_SNAPSHOT_DIR")) invocation.settings.snapshot_directory = directory;
 
   if (arguments.empty()) {
-    invocation.action = Action::help;
+    invocation.action = Action::missing_command;
     return invocation;
   }
   const std::string& first = arguments[0];

@@ -8,7 +8,9 @@
 
 namespace pgseed::cli {
 
-enum class Action { run, help, version };
+// missing_command: `pgseed` alone. It prints the help like --help, but to stderr and with exit 2,
+// so that a script that lost its command word does not read as a success.
+enum class Action { run, help, version, missing_command };
 
 struct Invocation {
   Action action = Action::run;

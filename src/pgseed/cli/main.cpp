@@ -40,6 +40,10 @@ int dispatch(const pgseed::cli::Invocation& invocation) {
     std::cout << "pgseed " << PGSEED_VERSION << "\n";
     return 0;
   }
+  if (invocation.action == cli::Action::missing_command) {
+    std::cerr << cli::top_level_help();
+    return static_cast<int>(ExitCode::usage);
+  }
   if (invocation.action == cli::Action::help) {
     std::cout << (invocation.command.empty() ? cli::top_level_help() : cli::command_help(invocation.command));
     return 0;
