@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <sstream>
 
 using namespace pgseed;
 using testing::run_pgseed;
@@ -106,6 +107,20 @@ TEST_CASE("a dump directory that cannot be created is exit 2 before any cluster,
   CHECK(run.err.find("embedded") == std::string::npos);
   CHECK(seconds < 5);
   // A dump directory that does not exist yet is fine: it is only created, not refused.
+}
+
+TEST_CASE("a file name with control characters is shown escaped, never sent to the terminal", "[integration][cli]") {
+  util::TemporaryDirectory directory("pgseed-cli-");
+  const fs::path evil = directory.path() / "evil\x1b]0;owned\x07\nname.dump";
+  std::ofstream(evil) << "not a dump";
+  const auto run = run_pgseed({"verify", evil.string()});
+  CHECK(run.exit_code == 3);
+  CHECK(run.err.find('\x1b') == std::string::npos);
+  CHECK(run.err.find('\x07') == std::string::npos);
+  CHECK(run.err.find("evil\\x1b]0;owned\\x07\\x0aname.dump") != std::string::npos);
+  // One line per message: the error and its hint, nothing split by the newline in the name.
+  std::istringstream lines(run.err);
+  for (std::string line; std::getline(lines, line);) CHECK(line.rfind("pgseed: ", 0) == 0);
 }
 
 TEST_CASE("an unreadable dump, a directory and a dangling link are exit 3 with the reason", "[integration][cli]") {

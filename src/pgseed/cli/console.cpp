@@ -1,5 +1,7 @@
 #include "pgseed/cli/console.h"
 
+#include "pgseed/util/text.h"
+
 #include <unistd.h>
 #include <cctype>
 #include <cstdio>
@@ -29,7 +31,7 @@ std::string grouped(std::uint64_t number) {
 
 std::string progress_line(const std::string& step, std::uint64_t done, std::uint64_t total, core::ProgressUnit unit,
                           std::optional<double> per_second) {
-  std::string line = "pgseed: " + step + " ";
+  std::string line = "pgseed: " + util::escape_control_characters(step) + " ";
   if (total > 0) line += std::to_string(done >= total ? 100 : done * 100 / total) + "% ";
   if (unit == core::ProgressUnit::bytes) {
     line += "(" + core::human_size(done) + (total > 0 ? " of " + core::human_size(total) : "");
@@ -84,12 +86,12 @@ ConsoleReporter::ConsoleReporter(bool quiet)
 void ConsoleReporter::info(const std::string& message) {
   if (quiet_) return;
   progress_done();
-  std::cerr << "pgseed: " << message << std::endl;
+  std::cerr << "pgseed: " << util::escape_control_characters(message) << std::endl;
 }
 
 void ConsoleReporter::warning(const std::string& message) {
   progress_done();
-  std::cerr << "pgseed: warning: " << message << std::endl;
+  std::cerr << "pgseed: warning: " << util::escape_control_characters(message) << std::endl;
 }
 
 void ConsoleReporter::progress(const std::string& step, std::uint64_t done, std::uint64_t total, core::ProgressUnit unit) {
@@ -119,7 +121,7 @@ void ConsoleReporter::progress_done() {
 bool ConsoleReporter::confirm(const std::string& question) {
   if (!interactive_) return false;
   progress_done();
-  std::cerr << "pgseed: " << question << " [y/N] " << std::flush;
+  std::cerr << "pgseed: " << util::escape_control_characters(question) << " [y/N] " << std::flush;
   std::string answer;
   if (!std::getline(std::cin, answer)) return false;
   return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES";
@@ -128,7 +130,7 @@ bool ConsoleReporter::confirm(const std::string& question) {
 std::optional<std::string> ConsoleReporter::ask_line(const std::string& question) {
   if (!interactive_) return std::nullopt;
   progress_done();
-  std::cerr << "pgseed: " << question << " " << std::flush;
+  std::cerr << "pgseed: " << util::escape_control_characters(question) << " " << std::flush;
   std::string answer;
   if (!std::getline(std::cin, answer)) return std::nullopt;
   // A terminal in raw-ish mode, or script(1), may hand over the carriage return too.

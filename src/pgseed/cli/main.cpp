@@ -5,6 +5,7 @@
 #include "pgseed/core/metadata.h"
 #include "pgseed/error.h"
 #include "pgseed/util/interrupt.h"
+#include "pgseed/util/text.h"
 
 #include <chrono>
 #include <filesystem>
@@ -59,8 +60,9 @@ int dispatch(const pgseed::cli::Invocation& invocation) {
 }
 
 int report(const std::string& message, const std::string& hint, pgseed::ExitCode code) {
-  std::cerr << "pgseed: error: " << message << "\n";
-  if (!hint.empty()) std::cerr << "pgseed: hint: " << hint << "\n";
+  // Messages name files and databases: their control characters are shown, not obeyed.
+  std::cerr << "pgseed: error: " << pgseed::util::escape_control_characters(message) << "\n";
+  if (!hint.empty()) std::cerr << "pgseed: hint: " << pgseed::util::escape_control_characters(hint) << "\n";
   return static_cast<int>(code);
 }
 
