@@ -142,6 +142,21 @@ TEST_CASE("a partial snapshot replaces only its tables, with foreign keys and co
     CHECK(refused.err.find("foreign key") != std::string::npos);
     CHECK(seeded.value("SELECT count(*) FROM orders") == "0");  // as it was before the attempt
   }
+  SECTION("a rolled-back restore leaves no sequence behind the rows the database keeps") {
+    // New orders take ids past the snapshot's; the snapshot's data sets the sequence back to its
+    // own position, and setval does not roll back with the rows.
+    seeded.execute("INSERT INTO orders (user_id, algorithm_id, coin, side, order_type, quantity, price, status, created_at) "
+                   "SELECT user_id, algorithm_id, coin, side, order_type, quantity, price, status, created_at FROM orders LIMIT 50");
+    const std::string user = seeded.value("SELECT min(user_id) FROM orders");
+    seeded.execute("SET session_replication_role = replica; DELETE FROM users WHERE id = " + user);
+    const auto refused = run_pgseed({"restore", "trading", "--yes", "--no-safety-snapshot", "-C", seeded.root(),
+                                     "--database-url", seeded.url()});
+    INFO(refused.err);
+    REQUIRE(refused.exit_code == 3);
+    CHECK(seeded.value("SELECT last_value >= (SELECT max(id) FROM orders) FROM orders_id_seq") == "t");
+    seeded.execute("INSERT INTO orders (user_id, algorithm_id, coin, side, order_type, quantity, price, status, created_at) "
+                   "SELECT user_id, algorithm_id, coin, side, order_type, quantity, price, status, created_at FROM orders LIMIT 1");
+  }
   SECTION("a table the snapshot holds that the database lacks: refused before anything changes") {
     seeded.execute("ALTER TABLE orders RENAME TO orders_renamed");
     const auto refused = run_pgseed({"restore", "trading", "--yes", "-C", seeded.root(), "--database-url", seeded.url()});

@@ -102,6 +102,21 @@ std::string foreign_key_checks(pg::Connection& connection, const RecordCounts& t
   return checks;
 }
 
+// Statements that put every sequence back where it is now, and never behind a position that another
+// session reached meanwhile (GREATEST): a sequence behind its table's keys makes the next INSERT fail.
+std::vector<std::string> sequence_positions(pg::Connection& connection) {
+  std::vector<std::string> statements;
+  for (const auto& row : connection.query(
+           "SELECT format('%I.%I', schemaname, sequencename), last_value::text, schemaname, sequencename FROM pg_sequences "
+           "WHERE last_value IS NOT NULL")) {
+    const std::string sequence = connection.quote_literal(row[0].value_or("")), value = row[1].value_or("1");
+    statements.push_back("SELECT pg_catalog.setval(" + sequence + ", GREATEST(" + value + ", COALESCE(last_value, " + value +
+                         "))) FROM pg_sequences WHERE schemaname = " + connection.quote_literal(row[2].value_or("")) +
+                         " AND sequencename = " + connection.quote_literal(row[3].value_or("")));
+  }
+  return statements;
+}
+
 // A partial snapshot: one transaction on the target replaces the data of the tables it holds.
 // session_replication_role = replica keeps foreign-key triggers from firing while tables are empty
 // or half-loaded (so no ON DELETE CASCADE reaches the other tables), and every foreign key touching
@@ -148,11 +163,20 @@ void restore_partial(const pg::ConnInfo& target, const pg::PgTools& tools, const
   after += foreign_key_checks(connection, tables);
   after += "END\n$pgseed$;\nCOMMIT;";
   reporter.info("replacing the data of " + std::to_string(tables.size()) + " table(s) of " + database + " in one transaction");
+  const std::vector<std::string> put_sequences_back = sequence_positions(connection);
   try {
     tools.run_client("psql", target,
                      {"--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--command=" + before,
                       "--file=" + data.temporary_path().string(), "--command=" + after});
   } catch (const Error& e) {
+    // setval is not transactional: the rollback took the rows back but left the snapshot's
+    // sequence positions, which can be behind the rows the database still has.
+    try {
+      for (const auto& statement : put_sequences_back) connection.execute(statement);
+    } catch (const std::exception& again) {
+      reporter.warning("cannot put the sequences of " + database + " back after the rollback (" + again.what() +
+                       "); check them with: SELECT * FROM pg_sequences");
+    }
     throw Error(ExitCode::dump_refused, "partial restore of " + verified.dump_path.filename().string() + " into database " +
                                             database + " was rolled back: " + e.what(),
                 "database " + database + " was not changed");
