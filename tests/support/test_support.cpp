@@ -71,16 +71,25 @@ public:
     }
   }
   fs::path directory() const { return parent_.path() / "server"; }
+  // The working directory of every pgseed a test starts: what a command writes relative to it (a
+  // safety snapshot of a restore without -C goes to ./.pgseed/snapshots) goes when the tests end.
+  fs::path working_directory() const {
+    const fs::path directory = parent_.path() / "cwd";
+    fs::create_directories(directory);
+    return directory;
+  }
 
 private:
   util::TemporaryDirectory parent_;
 };
+
+LocalServerSandbox& sandbox() {
+  static LocalServerSandbox instance;
+  return instance;
+}
 }  // namespace
 
-fs::path local_server_directory() {
-  static LocalServerSandbox sandbox;
-  return sandbox.directory();
-}
+fs::path local_server_directory() { return sandbox().directory(); }
 
 namespace {
 // What every pgseed a test starts sees: none of the caller's pgseed settings (a developer's shell
@@ -102,6 +111,7 @@ PgseedRun run_pgseed(std::vector<std::string> arguments, std::map<std::string, s
   command.argv.insert(command.argv.end(), arguments.begin(), arguments.end());
   command.env = isolated_environment();
   for (auto& [key, value] : env) command.env[key] = value;
+  command.working_directory = sandbox().working_directory();
   const auto result = util::run_command(command);
   return PgseedRun{result.exit_code, result.stdout_text, result.stderr_text};
 }
@@ -120,6 +130,7 @@ pid_t start_pgseed(std::vector<std::string> arguments, std::map<std::string, std
   std::vector<std::string> argv_text{PGSEED_BINARY}, env_text;
   argv_text.insert(argv_text.end(), arguments.begin(), arguments.end());
   for (const auto& [key, value] : merged) env_text.push_back(key + "=" + value);
+  const std::string working_directory = sandbox().working_directory().string();
   std::vector<char*> argv, envp;
   for (auto& arg : argv_text) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -135,6 +146,7 @@ pid_t start_pgseed(std::vector<std::string> arguments, std::map<std::string, std
     ::dup2(null, 2);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);
+    if (::chdir(working_directory.c_str()) != 0) ::_exit(127);
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
@@ -242,6 +254,7 @@ PgseedRun run_pgseed_on_terminal(const std::vector<std::string>& arguments, cons
   command.stdin_file = directory.path() / "typed";
   command.env = isolated_environment();
   for (auto& [key, value] : env) command.env[key] = value;
+  command.working_directory = sandbox().working_directory();
   const auto result = util::run_command(command);
   return PgseedRun{result.exit_code, result.stdout_text, result.stderr_text};
 }
