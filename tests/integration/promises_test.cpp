@@ -276,6 +276,7 @@ TEST_CASE("a reused PID never makes a restore fail or drop a database it did not
   for (int i = 0; i < 2; ++i) {
     util::Command command;
     command.argv = in_namespace;
+    command.argv.push_back("--no-safety-snapshot");  // not what this test is about; it would land in ./.pgseed
     command.env["DATABASE_URL"] = std::nullopt;
     const auto run = util::run_command(command);
     INFO(run.stderr_text);
