@@ -332,6 +332,13 @@ TEST_CASE("a fresh clone with only content links fetches through dead and wrong 
   CHECK(restored.stdout_text.find("counts verified") != std::string::npos);
   CHECK(testing::query_value(database, "SELECT count(*) FROM users") == "11");
   CHECK(testing::query_value(database, "SELECT checksum FROM pgseed_provenance ORDER BY restored_at DESC LIMIT 1") == hash);
+  // install-initdb stages the fetched dump (a regular file) beside the init script.
+  const auto staged = run({"cmake", "--build", build.string(), "--target", "install-initdb"});
+  INFO(staged.stdout_text + staged.stderr_text);
+  REQUIRE(staged.ok());
+  const fs::path staged_dump = build / "initdb" / "docker-entrypoint-initdb.d" / "dev-seeded-latest.dump";
+  CHECK(fs::is_regular_file(fs::symlink_status(staged_dump)));
+  CHECK(sha256_of(staged_dump) == hash);
 
   SECTION("a corrupted object in the local store is refused, with a hint naming it") {
     corrupt(object_in(local, hash));
