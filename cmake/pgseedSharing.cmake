@@ -109,9 +109,16 @@ function(_pgseed_add_sharing_targets)
       COMMAND "${CMAKE_COMMAND}" -E echo "pgseed: hint: run the ${_pgseed_PREFIX}generate-dump target (PGSEED_SHARING=externaldata) and commit the link, or pull it"
       COMMAND "${CMAKE_COMMAND}" -E false
       VERBATIM)
-    # Once the link appears (a dump, a pull), the next build configures again and fetches it.
+    # Once the link appears (a dump, a pull), the next build configures again and fetches it: a
+    # directory changes when an entry is added. A dump directory that does not exist yet is watched
+    # through its parent, where it will appear.
     if(IS_DIRECTORY "${PGSEED_DUMP_DIR}")
       set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${PGSEED_DUMP_DIR}")
+    else()
+      get_filename_component(_pgseed_parent "${PGSEED_DUMP_DIR}" DIRECTORY)
+      if(IS_DIRECTORY "${_pgseed_parent}")
+        set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_pgseed_parent}")
+      endif()
     endif()
   endif()
   foreach(_pgseed_reader restore-dump verify-dump install-initdb)

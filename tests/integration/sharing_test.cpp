@@ -265,6 +265,12 @@ TEST_CASE("a fresh clone with only content links fetches through dead and wrong 
   REQUIRE(generated.ok());
   const std::string hash = testing::read_text(origin / "dumps" / "dev-seeded-latest.dump.sha256").substr(0, 64);
   REQUIRE(fs::exists(object_in(shared, hash)));
+  // The producer's own build picks the new link up by itself (CMake configures again) and verifies
+  // the object from its store against the metadata.
+  const auto producer_verified = run({"cmake", "--build", producer_build.string(), "--target", "verify-dump"});
+  INFO(producer_verified.stdout_text + producer_verified.stderr_text);
+  REQUIRE(producer_verified.ok());
+  CHECK(producer_verified.stdout_text.find("Found object: \"" + object_in(shared, hash).string()) != std::string::npos);
   git(origin, {"add", "dumps"});
   git(origin, {"commit", "-qm", "dev dump"});
   // Only the link and the metadata are committed.
