@@ -329,6 +329,11 @@ TEST_CASE("a fresh clone with only content links fetches through dead and wrong 
   INFO(verified.stdout_text + verified.stderr_text);
   REQUIRE(verified.ok());
   CHECK(verified.stdout_text.find("ok: " + fetched_dump.string()) != std::string::npos);
+  // Without --metadata, a fetched file (a link to a store object) is paired with the metadata in
+  // the dump directory.
+  const auto paired = testing::run_pgseed({"verify", "-C", clone.string(), fetched_dump.string()});
+  INFO(paired.err);
+  CHECK(paired.exit_code == 0);
 
   // restore-dump asks before replacing a configured database: answer it on a terminal.
   const auto restored = run({"script", "-qec", "cmake --build '" + build.string() + "' --target restore-dump", "/dev/null"},
@@ -358,6 +363,7 @@ TEST_CASE("a fresh clone with only content links fetches through dead and wrong 
     // pgseed verify alone finds the fetched file's metadata through the store object too.
     const auto direct = testing::run_pgseed({"verify", "-C", clone.string(), fetched_dump.string()});
     CHECK(direct.exit_code == 3);
+    CHECK(direct.err.find("delete " + object_in(local, hash).string()) != std::string::npos);
     // Following the hint: delete it, fetch again, and all is well.
     fs::remove(object_in(local, hash));
     const auto again = run({"cmake", "--build", build.string(), "--target", "verify-dump"});
