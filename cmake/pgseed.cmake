@@ -53,6 +53,8 @@ set(PGSEED_DATABASE_URL "" CACHE STRING "Database for pgseed targets (libpq URI)
 set(PGSEED_ENVIRONMENT "dev" CACHE STRING "pgseed environment (seed set and dump names)")
 set(PGSEED_DUMP_DIR "${PROJECT_SOURCE_DIR}/dumps" CACHE PATH "Where pgseed writes and reads dumps")
 set(PGSEED_SEED_SET "" CACHE STRING "Seed row counts, e.g. users=20;algorithms=30")
+# Sharing through Git LFS or ExternalData: PGSEED_SHARING, fetch-dumps, publish-dump.
+include("${CMAKE_CURRENT_LIST_DIR}/pgseedSharing.cmake")
 
 function(pgseed_add_database_targets)
   cmake_parse_arguments(PARSE_ARGV 0 _pgseed "" "PGSEED_EXECUTABLE;PROJECT_DIR;PREFIX" "DEPENDS")
@@ -91,16 +93,17 @@ function(pgseed_add_database_targets)
     list(APPEND _pgseed_counts --set "${_pgseed_setting}")
   endforeach()
 
+  _pgseed_sharing_setup()
   _pgseed_add_target("${_pgseed_PREFIX}migrate" "Applying migrations"
     migrate ${_pgseed_connection} --project-dir "${_pgseed_PROJECT_DIR}")
   _pgseed_add_target("${_pgseed_PREFIX}seed" "Seeding the ${PGSEED_ENVIRONMENT} database"
     seed ${_pgseed_connection} ${_pgseed_common} ${_pgseed_counts})
   _pgseed_add_target("${_pgseed_PREFIX}generate-dump" "Generating the ${PGSEED_ENVIRONMENT} dump"
-    dump ${_pgseed_connection} ${_pgseed_common} ${_pgseed_dumps} ${_pgseed_counts})
+    dump ${_pgseed_connection} ${_pgseed_common} ${_pgseed_dumps} ${_pgseed_counts} ${_pgseed_sharing_arguments})
   _pgseed_add_target("${_pgseed_PREFIX}restore-dump" "Restoring the latest ${PGSEED_ENVIRONMENT} dump"
-    restore ${_pgseed_connection} ${_pgseed_common} ${_pgseed_dumps})
+    restore ${_pgseed_connection} ${_pgseed_common} ${_pgseed_dumps} ${_pgseed_fetched_arguments})
   _pgseed_add_target("${_pgseed_PREFIX}verify-dump" "Verifying the latest ${PGSEED_ENVIRONMENT} dump"
-    verify ${_pgseed_common} ${_pgseed_dumps})
+    verify ${_pgseed_common} ${_pgseed_dumps} ${_pgseed_fetched_arguments})
 
   # The init script for the official postgres image, and the latest dump beside it.
   set(_pgseed_initdb_dir "docker-entrypoint-initdb.d")
@@ -121,6 +124,10 @@ function(pgseed_add_database_targets)
     set(_pgseed_destination \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${_pgseed_initdb_dir}\")
     foreach(_pgseed_suffix .dump .metadata.json)
       set(_pgseed_link \"\${_pgseed_dump_dir}/\${_pgseed_environment}-seeded-latest\${_pgseed_suffix}\")
+      # PGSEED_SHARING=externaldata: the dump fetched into the build tree (fetch-dumps).
+      if(_pgseed_suffix STREQUAL \".dump\" AND NOT \"${_pgseed_fetched_dump}\" STREQUAL \"\" AND _pgseed_environment STREQUAL \"${PGSEED_ENVIRONMENT}\")
+        set(_pgseed_link \"${_pgseed_fetched_dump}\")
+      endif()
       set(_pgseed_copy \"\${_pgseed_destination}/\${_pgseed_environment}-seeded-latest\${_pgseed_suffix}\")
       if(EXISTS \"\${_pgseed_link}\")
         file(REAL_PATH \"\${_pgseed_link}\" _pgseed_real)
@@ -139,6 +146,7 @@ function(pgseed_add_database_targets)
     COMMAND "${CMAKE_COMMAND}" --install "${CMAKE_BINARY_DIR}" --component initdb --prefix "${CMAKE_BINARY_DIR}/initdb"
     COMMENT "Staging the init script and the latest ${PGSEED_ENVIRONMENT} dump in ${CMAKE_BINARY_DIR}/initdb"
     VERBATIM)
+  _pgseed_add_sharing_targets()
 endfunction()
 
 function(_pgseed_add_target name comment)

@@ -1,5 +1,6 @@
 #include "pgseed/cli/arguments.h"
 
+#include "pgseed/core/sharing.h"
 #include "pgseed/error.h"
 #include "pgseed/util/fs.h"
 
@@ -43,6 +44,13 @@ const OptionSpec set_count{"set", 0, "TABLE=N", "generate exactly N rows of TABL
 const OptionSpec scale{"scale", 0, "F", "multiply every count not given by --set"};
 const OptionSpec allow_protected{"allow-protected", 0, nullptr, "act on a protected database (also needs its name confirmed)"};
 const OptionSpec confirm_name{"confirm-name", 0, "NAME", "the target database's name, confirmed without a terminal"};
+// Sharing through ExternalData (README: Sharing dumps with ExternalData).
+const OptionSpec sharing{"sharing", 0, "MODE", "lfs or externaldata: also write the .sha256 content link and the object (default: $PGSEED_SHARING or lfs)"};
+const OptionSpec object_store{"object-store", 0, "DIR",
+                              "local object store <DIR>/SHA256/<hash> (repeatable; default: $PGSEED_OBJECT_STORES, $ExternalData_OBJECT_STORES)"};
+const OptionSpec url_template{"url-template", 0, "URL", "where objects are read, with %(algo) and %(hash) (repeatable; default: $PGSEED_URL_TEMPLATES)"};
+const OptionSpec metadata_file{"metadata", 0, "FILE",
+                               "check the dump against FILE, not the metadata beside it (a dump fetched into the build tree)"};
 
 const std::vector<CommandSpec>& command_specs() {
   static const std::vector<CommandSpec> specs = {
@@ -62,25 +70,29 @@ const std::vector<CommandSpec>& command_specs() {
        "<env>-seeded-latest links. Prints the dump's path.",
        {database_url, database_url_file, project_dir, environment, dump_dir, set_count, scale,
         {"allow-empty", 0, nullptr, "dump even when no table has rows"},
-        {"compress", 'Z', "N", "pg_dump compression level 0-9 (default: 1)"}, quiet, help}},
+        {"compress", 'Z', "N", "pg_dump compression level 0-9 (default: 1)"}, sharing, object_store, url_template, quiet,
+        help}},
       {"restore", "verify a dump or snapshot and restore it without losing the existing database", "[NAME|DUMP]",
        "NAME is a snapshot (pgseed list shows them); DUMP a dump file; the default is\n"
        "<dump-dir>/<env>-seeded-latest.dump. It is verified first. Before an existing database is\n"
        "replaced, a safety snapshot pre-restore-<db>-<time> is taken. A full archive is restored into a\n"
        "scratch database, its row counts checked, and only then swapped in; a partial snapshot replaces\n"
        "only its tables' data, in one transaction. Without a database configured: the local server.",
-       {database_url, database_url_file, project_dir, environment, dump_dir, snapshot_dir,
+       {database_url, database_url_file, project_dir, environment, dump_dir, snapshot_dir, metadata_file, sharing,
+        object_store, url_template,
         {"yes", 'y', nullptr, "do not ask for confirmation"},
         {"force", 0, nullptr, "terminate sessions connected to the target"},
         {"jobs", 'j', "N", "parallel pg_restore jobs (default: one per core)"},
         {"no-safety-snapshot", 0, nullptr, "do not snapshot the database before replacing it"}, allow_protected,
         confirm_name, no_wait, quiet, help}},
-      {"reset", "put the database back to the latest dump in a template copy's time", nullptr,
+      {"reset", "put the database back to the latest dump in a template copy's time", "[DUMP]",
        "The first reset of a dump restores it into a template database; later resets clone the\n"
        "template and swap the copy in, as restore does. With --set/--scale: migrate and seed with\n"
        "those counts instead, kept as a template of its own. Without a database configured: the\n"
-       "project's local server.",
-       {database_url, database_url_file, project_dir, environment, dump_dir, set_count, scale,
+       "project's local server. DUMP (with --metadata) is another dump than the latest link, such as one\n"
+       "fetched into the build tree by the fetch-dumps target.",
+       {database_url, database_url_file, project_dir, environment, dump_dir, metadata_file, sharing, object_store,
+        url_template, set_count, scale,
         {"yes", 'y', nullptr, "do not ask for confirmation"},
         {"force", 0, nullptr, "terminate sessions connected to the target"},
         {"jobs", 'j', "N", "parallel pg_restore jobs when a template is built (default: one per core)"}, allow_protected,
@@ -104,7 +116,18 @@ const std::vector<CommandSpec>& command_specs() {
       {"verify", "check a dump against its metadata (no server needed)", "[DUMP]",
        "Checks that the dump exists, is not a Git LFS pointer, and matches its metadata's size and\n"
        "sha256. DUMP defaults to <dump-dir>/<env>-seeded-latest.dump.",
-       {project_dir, environment, dump_dir, {"json", 0, nullptr, "print the result as JSON"}, quiet, help}},
+       {project_dir, environment, dump_dir, metadata_file, sharing, object_store, url_template,
+        {"json", 0, nullptr, "print the result as JSON"}, quiet, help}},
+      {"publish", "copy the latest dump's object to an ExternalData object store", nullptr,
+       "Reads <dump-dir>/<env>-seeded-latest.dump.sha256, hashes the object it names (the latest dump,\n"
+       "or its copy in a local store) and copies it to STORE: a directory or file:// url as\n"
+       "<store>/SHA256/<hash> (atomically; a good copy already there is kept), or an http(s):// url\n"
+       "with a PUT (WebDAV-style servers; credentials from ~/.netrc, never in the url). STORE may be a\n"
+       "template with %(algo) and %(hash). Default: the first --url-template, else the first\n"
+       "--object-store. Exit codes: 0 published; 2 bad option or no store; 3 no content link, or no\n"
+       "good copy of the object here; 1 the copy or the upload failed.",
+       {project_dir, environment, dump_dir, {"to", 0, "STORE", "where to publish (directory, file://, http(s)://)"},
+        sharing, object_store, url_template, quiet, help}},
       {"status", "describe the target database, its origin, dumps, snapshots and templates", nullptr,
        "Prints the server version, the database's size, each table's exact row count (count(*)) and\n"
        "size, where it came from (pgseed_provenance), migrations it lacks or that changed, whether it\n"
@@ -228,6 +251,25 @@ void apply_option(commands::Settings& settings, bool& quiet_flag, const std::str
   else if (name == "snapshots") settings.snapshots = true;
   else if (name == "all") settings.all = true;
   else if (name == "yes-delete-everything") settings.yes_delete_everything = true;
+  else if (name == "sharing") settings.sharing = core::parse_sharing(value);
+  else if (name == "object-store") settings.object_stores.push_back(value);
+  else if (name == "url-template") settings.url_templates.push_back(value);
+  else if (name == "metadata") settings.metadata = value;
+  else if (name == "to") settings.publish_to = value;
+}
+
+// The lists from the environment, unless the command line gave its own.
+void apply_sharing_environment(commands::Settings& settings) {
+  if (settings.object_stores.empty()) {
+    for (const char* name : {"PGSEED_OBJECT_STORES", "ExternalData_OBJECT_STORES"}) {
+      if (const char* value = environment_value(name)) {
+        for (auto& store : core::split_list(value)) settings.object_stores.push_back(std::move(store));
+      }
+    }
+  }
+  if (settings.url_templates.empty()) {
+    if (const char* value = environment_value("PGSEED_URL_TEMPLATES")) settings.url_templates = core::split_list(value);
+  }
 }
 
 }  // namespace
@@ -330,6 +372,14 @@ Invocation parse_arguments(const std::vector<std::string>& arguments) {
     invocation.action = Action::help;
     return invocation;
   }
+  // Read after the help checks: a bad PGSEED_SHARING must not stand in the way of --help.
+  const bool sharing_given = std::any_of(arguments.begin(), arguments.end(), [](const std::string& argument) {
+    return argument == "--sharing" || argument.rfind("--sharing=", 0) == 0;
+  });
+  if (const char* mode = environment_value("PGSEED_SHARING"); mode != nullptr && !sharing_given) {
+    invocation.settings.sharing = core::parse_sharing(mode);
+  }
+  apply_sharing_environment(invocation.settings);
   for (const auto& positional : positionals) {
     if (spec->positional == nullptr || invocation.settings.dump) {
       throw Error(ExitCode::usage, "unexpected argument '" + positional.word + "' for 'pgseed " + spec->name + "'",
@@ -369,7 +419,10 @@ std::string top_level_help() {
                       {"PGSEED_DUMP_DIR", "default dump directory (<project>/dumps)"},
                       {"PGSEED_SNAPSHOT_DIR", "default snapshot directory (<project>/.pgseed/snapshots)"},
                       {"PGSEED_PROTECTED", "1: every target is protected (restore, reset, seed --clear refuse it)"},
-                      {"PGSEED_PG_BINDIR", "PostgreSQL bin directory (default: pg_config --bindir)"}});
+                      {"PGSEED_PG_BINDIR", "PostgreSQL bin directory (default: pg_config --bindir)"},
+                      {"PGSEED_SHARING", "lfs (default) or externaldata: dump also writes the .sha256 link and the object"},
+                      {"PGSEED_OBJECT_STORES", "local object stores (;-separated; also ExternalData_OBJECT_STORES)"},
+                      {"PGSEED_URL_TEMPLATES", "ExternalData url templates (;-separated) with %(algo) and %(hash)"}});
   out << "\nexit codes:\n";
   write_columns(out,
                 {{"0", "success"},

@@ -14,6 +14,7 @@ int run_dump(const Settings& settings, core::Reporter& reporter, std::ostream& o
   options.compression = settings.compression;
   options.counts = count_overrides(settings);
   options.empty_database = settings.allow_empty ? core::EmptyDatabase::allow : core::EmptyDatabase::refuse;
+  options.sharing = sharing_options(settings);
   // Before the cluster starts and migrate and seed run: a bad --dump-dir must not cost all that first.
   check_dump_directory(options.project.dump_directory);
   DatabaseTarget target(settings, reporter, WhenUnconfigured::throwaway_cluster);

@@ -18,6 +18,11 @@ int run_reset(const Settings& settings, core::Reporter& reporter, std::ostream& 
   options.sessions = settings.force ? core::ConnectedSessions::terminate : core::ConnectedSessions::refuse;
   options.wait = !settings.no_wait;
   options.jobs = settings.jobs;
+  // A fetched dump (or one named) and the metadata it is checked against; see metadata_to_use().
+  if (settings.dump || settings.sharing == core::Sharing::externaldata || !settings.metadata.empty()) {
+    options.dump = dump_to_use(settings);
+    options.metadata = metadata_to_use(settings, options.dump);
+  }
 
   DatabaseTarget target(settings, reporter, WhenUnconfigured::local_server);
   // Guards before anything is touched: a protected target needs --allow-protected and its name,

@@ -4,6 +4,7 @@
 #include "pgseed/core/guards.h"
 #include "pgseed/core/project.h"
 #include "pgseed/core/restore.h"
+#include "pgseed/core/sharing.h"
 #include "pgseed/core/snapshot.h"
 #include "pgseed/core/verify.h"
 #include "pgseed/error.h"
@@ -27,11 +28,11 @@ int run_restore(const Settings& settings, core::Reporter& reporter, std::ostream
     archive = *found;
   }
   // Everything about the file is checked before any database is even contacted.
-  const auto verified = core::verify_dump(archive, [&](std::uint64_t done, std::uint64_t total) {
+  const auto verified = core::verify_dump(archive, metadata_to_use(settings, archive), [&](std::uint64_t done, std::uint64_t total) {
     reporter.progress("verifying", done, total);
   });
   reporter.progress_done();
-  if (!verified.ok()) throw verified.to_error();
+  if (!verified.ok()) throw core::refusal_for(verified);
 
   DatabaseTarget target(settings, reporter, WhenUnconfigured::local_server);
   // Guards before anything is touched: a protected target needs --allow-protected and its name,

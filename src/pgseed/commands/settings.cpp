@@ -25,7 +25,36 @@ core::seed::CountOverrides count_overrides(const Settings& settings) {
 std::filesystem::path dump_to_use(const Settings& settings) {
   if (settings.dump) return *settings.dump;
   const auto project = core::ProjectLayout::at(settings.project_directory, settings.dump_directory);
-  return core::latest_dump_path(project.dump_directory, settings.environment);
+  const auto latest = core::latest_dump_path(project.dump_directory, settings.environment);
+  std::error_code error;
+  if (settings.sharing == core::Sharing::externaldata && !std::filesystem::exists(std::filesystem::symlink_status(latest, error))) {
+    const auto link = core::content_link_path(project.dump_directory, settings.environment);
+    if (std::filesystem::exists(link, error)) {
+      const std::string hash = core::read_content_link(link);
+      for (const auto& store : sharing_options(settings).local_stores()) {
+        const auto object = core::object_path(store, hash);
+        if (std::filesystem::exists(object, error)) return object;
+      }
+    }
+  }
+  return latest;
+}
+
+core::SharingOptions sharing_options(const Settings& settings) {
+  core::SharingOptions options;
+  options.mode = settings.sharing;
+  for (const auto& store : settings.object_stores) options.object_stores.emplace_back(store);
+  options.url_templates = settings.url_templates;
+  return options;
+}
+
+std::filesystem::path metadata_to_use(const Settings& settings, const std::filesystem::path& dump) {
+  if (!settings.metadata.empty()) return settings.metadata;
+  std::error_code error;
+  const auto real = std::filesystem::canonical(dump, error);
+  if (error || !core::is_store_object(real)) return {};
+  const auto project = core::ProjectLayout::at(settings.project_directory, settings.dump_directory);
+  return core::metadata_path_for(core::latest_dump_path(project.dump_directory, settings.environment));
 }
 
 namespace {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "pgseed/core/seed/profile.h"
+#include "pgseed/core/sharing.h"
 #include "pgseed/core/verify.h"
 #include "pgseed/pg/conninfo.h"
 
@@ -48,12 +49,27 @@ struct Settings {
   bool snapshots = false;                      // prune --snapshots
   bool all = false;                            // clean --all
   bool yes_delete_everything = false;          // clean --all --yes-delete-everything
+  // Sharing through ExternalData (core/sharing.h). Each list: the command line's, else the environment's.
+  core::Sharing sharing = core::Sharing::lfs;  // --sharing / PGSEED_SHARING
+  std::vector<std::string> object_stores;      // --object-store / PGSEED_OBJECT_STORES, ExternalData_OBJECT_STORES
+  std::vector<std::string> url_templates;      // --url-template / PGSEED_URL_TEMPLATES
+  std::filesystem::path metadata;              // verify/restore/reset --metadata: for a dump kept apart from it
+  std::string publish_to;                      // publish --to STORE
 };
+
+core::SharingOptions sharing_options(const Settings& settings);
+
+// The metadata to check dump_to_use() against: --metadata, or for a dump that is an object in a store
+// (a file fetched by ExternalData links to one) the environment's latest metadata in the dump
+// directory. Empty: the metadata beside the dump.
+std::filesystem::path metadata_to_use(const Settings& settings, const std::filesystem::path& dump);
 
 // --set and --scale as the seed engine takes them. Throws Error(usage) for a malformed --set.
 core::seed::CountOverrides count_overrides(const Settings& settings);
 
-// The dump that restore and verify work on: the one named, or the environment's latest link.
+// The dump that restore and verify work on: the one named, or the environment's latest link. With
+// --sharing externaldata and no latest dump in the dump directory (a clone has only the content
+// link): the object the content link names, from the first local store that has it.
 std::filesystem::path dump_to_use(const Settings& settings);
 
 // Checks before work, so that a typo costs a second and not a cluster start, a migrate and a seed.

@@ -1,4 +1,5 @@
 #include "pgseed/commands/commands.h"
+#include "pgseed/core/sharing.h"
 #include "pgseed/core/verify.h"
 
 #include <nlohmann/json.hpp>
@@ -9,7 +10,8 @@ namespace pgseed::commands {
 
 int run_verify(const Settings& settings, core::Reporter& reporter, std::ostream& out) {
   check_project_directory(settings);
-  const auto result = core::verify_dump(dump_to_use(settings), [&](std::uint64_t done, std::uint64_t total) {
+  const auto dump = dump_to_use(settings);
+  const auto result = core::verify_dump(dump, metadata_to_use(settings, dump), [&](std::uint64_t done, std::uint64_t total) {
     reporter.progress("verifying", done, total);
   });
   reporter.progress_done();
@@ -25,13 +27,13 @@ int run_verify(const Settings& settings, core::Reporter& reporter, std::ostream&
       document["version"] = result.metadata->version;
       document["timestamp"] = result.metadata->timestamp;
     }
-    if (!result.ok()) document["error"] = result.to_error().what();
+    if (!result.ok()) document["error"] = core::refusal_for(result).what();
     out << document.dump(2) << "\n";
   } else if (result.ok()) {
     out << "ok: " << result.dump_path.string() << " (" << core::human_size(result.actual_size) << ", sha256 "
         << result.actual_checksum << ", " << result.metadata->record_counts.size() << " tables)\n";
   }
-  if (!result.ok()) throw result.to_error();
+  if (!result.ok()) throw core::refusal_for(result);
   return 0;
 }
 

@@ -43,7 +43,7 @@ std::string timestamp_behind(const fs::path& latest_link) {
 // as a pair and never backwards: after any number of concurrent dumps both point to the newest
 // complete pair, and every one of them verifies.
 void move_latest_links(const DumpOptions& options, const fs::path& dump_path, const fs::path& metadata_path,
-                       const std::string& timestamp, Reporter& reporter) {
+                       const std::string& timestamp, const std::string& checksum, Reporter& reporter) {
   const fs::path& directory = options.project.dump_directory;
   const util::FileLock lock(directory);
   const fs::path latest_dump = latest_dump_path(directory, options.environment);
@@ -60,6 +60,10 @@ void move_latest_links(const DumpOptions& options, const fs::path& dump_path, co
   util::replace_symlink_atomically(metadata_path.filename(),
                                    directory / (latest_dump_stem(options.environment) + metadata_extension));
   util::replace_symlink_atomically(dump_path.filename(), latest_dump);
+  // The content link moves with the latest links, under the same lock, so it never names another dump.
+  if (options.sharing.mode == Sharing::externaldata) {
+    write_content_link(content_link_path(directory, options.environment), checksum);
+  }
 }
 
 }  // namespace
@@ -100,10 +104,16 @@ DumpResult write_dump(const pg::ConnInfo& target, const pg::PgTools& tools, cons
     return versioned_dump_stem(options.environment, source.short_commit(), now, util::random_hex(3)) + dump_extension;
   };
   ArchiveResult archive = write_archive(target, tools, request, reporter);
-  // Both files are complete and durable: now, and only now, the latest links move.
-  move_latest_links(options, archive.dump_path, archive.metadata_path, archive.metadata.timestamp, reporter);
-
   DumpResult result;
+  // The object is in its store before a content link names it.
+  if (options.sharing.mode == Sharing::externaldata) {
+    ignore_dumps_in_git(options.project.dump_directory);
+    result.object_path = share_dump_object(options.sharing, archive.dump_path, archive.metadata.checksum, reporter);
+  }
+  // Both files are complete and durable: now, and only now, the latest links move.
+  move_latest_links(options, archive.dump_path, archive.metadata_path, archive.metadata.timestamp,
+                    archive.metadata.checksum, reporter);
+
   result.dump_path = archive.dump_path;
   result.metadata_path = archive.metadata_path;
   result.metadata = std::move(archive.metadata);

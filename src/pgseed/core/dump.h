@@ -6,6 +6,7 @@
 #include "pgseed/core/project.h"
 #include "pgseed/core/reporter.h"
 #include "pgseed/core/seed.h"
+#include "pgseed/core/sharing.h"
 #include "pgseed/pg/conninfo.h"
 #include "pgseed/pg/tools.h"
 
@@ -20,11 +21,13 @@ struct DumpOptions {
   seed::CountOverrides counts;  // --set / --scale for the seed step
   int compression = 1;  // pg_dump -Z; see docs/benchmarks.md for why 1
   EmptyDatabase empty_database = EmptyDatabase::refuse;
+  SharingOptions sharing;  // externaldata: also the content link and the object in the first local store
 };
 
 struct DumpResult {
   std::filesystem::path dump_path;
   std::filesystem::path metadata_path;
+  std::filesystem::path object_path;  // externaldata: the object in the first local store, if any
   DumpMetadata metadata;
   std::vector<std::string> migrations_applied_now;
   bool seeded_now = false;

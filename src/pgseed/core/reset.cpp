@@ -7,6 +7,7 @@
 #include "pgseed/core/restore.h"
 #include "pgseed/core/seed.h"
 #include "pgseed/core/server_admin.h"
+#include "pgseed/core/sharing.h"
 #include "pgseed/core/snapshot.h"
 #include "pgseed/core/templates.h"
 #include "pgseed/core/verify.h"
@@ -27,21 +28,26 @@ struct TemplateSource {
   std::string key;
   std::string detail;
   fs::path dump;  // kind dump: the latest link
+  fs::path metadata;  // kind dump: empty for the one beside the dump
 };
 
 TemplateSource source_for(const ResetOptions& options) {
   TemplateSource source;
   if (options.counts.exact.empty() && !options.counts.scale) {
-    source.dump = latest_dump_path(options.project.dump_directory, options.environment);
+    source.dump = options.dump.empty() ? latest_dump_path(options.project.dump_directory, options.environment)
+                                       : options.dump;
+    source.metadata = options.metadata;
     // The checksum names the template. It is read from the metadata here; the dump itself is hashed
     // when a template is built from it, and a built template was built from a verified dump.
-    const fs::path metadata = metadata_path_for(fs::exists(source.dump) ? fs::canonical(source.dump) : source.dump);
+    const fs::path metadata = !options.metadata.empty()
+                                  ? options.metadata
+                                  : metadata_path_for(fs::exists(source.dump) ? fs::canonical(source.dump) : source.dump);
     DumpMetadata read;
     try {
       read = read_metadata(metadata);
     } catch (const std::exception&) {
-      const auto verified = verify_dump(source.dump);  // the precise refusal: missing, LFS pointer, ...
-      if (!verified.ok()) throw verified.to_error();
+      const auto verified = verify_dump(source.dump, source.metadata);  // the precise refusal: missing, LFS pointer, ...
+      if (!verified.ok()) throw refusal_for(verified);
       throw Error(ExitCode::dump_refused, "metadata " + metadata.string() + " cannot be read");
     }
     source.kind = TemplateKind::dump;
@@ -81,8 +87,8 @@ void build_template(pg::Connection& admin, const pg::ConnInfo& target, const pg:
   const pg::ConnInfo scratch_connection = target.with("dbname", scratch.name());
   Provenance provenance;
   if (source.kind == TemplateKind::dump) {
-    const auto verified = verify_dump(source.dump);
-    if (!verified.ok()) throw verified.to_error();
+    const auto verified = verify_dump(source.dump, source.metadata);
+    if (!verified.ok()) throw refusal_for(verified);
     if (verified.metadata->checksum != source.key) {
       throw Error(ExitCode::dump_refused, "dump " + source.dump.string() + " changed while reset read it", "run reset again");
     }

@@ -30,6 +30,10 @@ struct ResetOptions {
   ConnectedSessions sessions = ConnectedSessions::refuse;
   bool wait = true;
   int jobs = 0;  // pg_restore -j when a template is built from a dump
+  // Another dump than the environment's latest link (a fetched one), and the metadata it is checked
+  // against when that is not beside it. Empty: the latest link and its own metadata.
+  std::filesystem::path dump;
+  std::filesystem::path metadata;
 };
 
 struct ResetResult {

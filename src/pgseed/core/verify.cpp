@@ -82,9 +82,14 @@ std::string reason(const std::error_code& error) {
 }  // namespace
 
 VerifyResult verify_dump(const fs::path& dump_path, const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
+  return verify_dump(dump_path, fs::path(), progress);
+}
+
+VerifyResult verify_dump(const fs::path& dump_path, const fs::path& metadata_path,
+                         const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
   VerifyResult result;
   result.dump_path = dump_path;
-  result.metadata_path = metadata_path_for(dump_path);
+  result.metadata_path = metadata_path.empty() ? metadata_path_for(dump_path) : metadata_path;
 
   std::error_code error;
   const fs::file_status link_status = fs::symlink_status(dump_path, error);
@@ -124,7 +129,8 @@ VerifyResult verify_dump(const fs::path& dump_path, const std::function<void(std
   }
   // Through the latest link, the metadata is found by the real file's stem: the two latest links
   // cannot move together, but the versioned pair never changes.
-  if (const fs::path beside_real_file = metadata_path_for(result.resolved_path); fs::exists(beside_real_file, error)) {
+  if (const fs::path beside_real_file = metadata_path_for(result.resolved_path);
+      metadata_path.empty() && fs::exists(beside_real_file, error)) {
     result.metadata_path = beside_real_file;
   }
   result.actual_size = static_cast<std::uint64_t>(fs::file_size(result.resolved_path, error));

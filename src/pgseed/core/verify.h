@@ -55,5 +55,9 @@ bool looks_like_lfs_pointer(const std::string& file_start);
 
 VerifyResult verify_dump(const std::filesystem::path& dump_path,
                          const std::function<void(std::uint64_t done, std::uint64_t total)>& progress = {});
+// The same against a metadata file kept elsewhere: a dump fetched into a build tree (ExternalData)
+// has its metadata in the project's dump directory. An empty `metadata_path` is the one beside it.
+VerifyResult verify_dump(const std::filesystem::path& dump_path, const std::filesystem::path& metadata_path,
+                         const std::function<void(std::uint64_t done, std::uint64_t total)>& progress = {});
 
 }  // namespace pgseed::core

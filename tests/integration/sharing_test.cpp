@@ -1,0 +1,389 @@
+// Sharing dumps through ExternalData: content links in git, objects in stores. Everything is real:
+// directory stores, object servers over HTTP on 127.0.0.1 (tests/sharing/object_server.py under
+// Debian's /usr/bin/python3), CMake's own ExternalData module doing the fetching, git cloning.
+#include "support/catch.h"
+#include "support/test_support.h"
+
+#include "pgseed/core/dump_files.h"
+#include "pgseed/core/metadata.h"
+#include "pgseed/util/sha256.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+using namespace pgseed;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path python = "/usr/bin/python3";
+const fs::path object_server_script = fs::path(PGSEED_SOURCE_DIR) / "tests" / "sharing" / "object_server.py";
+
+// An object server for the length of a test: started on a free port of 127.0.0.1, stopped (and
+// reaped) by the destructor, and killed with the test process if that dies first.
+class ObjectServer {
+public:
+  ObjectServer(const fs::path& root, const std::string& mode) : directory_("pgseed-object-server-") {
+    const fs::path port_file = directory_.path() / "port";
+    const std::vector<std::string> argv_text = {python.string(), object_server_script.string(), "--root", root.string(),
+                                                "--port-file", port_file.string(), "--mode", mode};
+    std::vector<char*> argv;
+    for (const auto& argument : argv_text) argv.push_back(const_cast<char*>(argument.c_str()));
+    argv.push_back(nullptr);
+    const pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    for (int i = 0; i < 500 && !fs::exists(port_file); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (!fs::exists(port_file)) {
+      stop();
+      throw std::runtime_error("object server did not start");
+    }
+    port_ = testing::read_text(port_file);
+  }
+  ~ObjectServer() { stop(); }
+  ObjectServer(const ObjectServer&) = delete;
+  ObjectServer& operator=(const ObjectServer&) = delete;
+
+  std::string url() const { return "http://127.0.0.1:" + port_; }
+
+private:
+  void stop() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+      pid_ = -1;
+    }
+  }
+  util::TemporaryDirectory directory_;
+  pid_t pid_ = -1;
+  std::string port_;
+};
+
+// A port of 127.0.0.1 that nothing listens on: bound, then closed again.
+std::string dead_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  const int port = ntohs(address.sin_port);
+  ::close(fd);
+  return std::to_string(port);
+}
+
+util::CommandResult run(std::vector<std::string> argv, const fs::path& directory = {}, const std::string& stdin_text = {}) {
+  util::Command command;
+  command.argv = std::move(argv);
+  command.working_directory = directory;
+  // Nothing from the caller's shell decides where dumps come from.
+  for (const char* name : {"DATABASE_URL", "PGSEED_ENVIRONMENT", "PGSEED_DUMP_DIR", "PGSEED_SHARING",
+                           "PGSEED_OBJECT_STORES", "PGSEED_URL_TEMPLATES", "ExternalData_OBJECT_STORES"}) {
+    command.env[name] = std::nullopt;
+  }
+  command.env["PGSEED_LOCAL_SERVER_DIR"] = testing::local_server_directory().string();
+  util::TemporaryDirectory input("pgseed-stdin-");
+  if (!stdin_text.empty()) {
+    testing::write_text(input.path() / "typed", stdin_text);
+    command.stdin_file = input.path() / "typed";
+  }
+  return util::run_command(command);
+}
+
+util::CommandResult git(const fs::path& directory, std::vector<std::string> arguments) {
+  std::vector<std::string> argv = {"git", "-C", directory.string(), "-c", "user.name=pgseed test", "-c",
+                                   "user.email=test@example.com", "-c", "init.defaultBranch=main", "-c",
+                                   "protocol.file.allow=always"};
+  argv.insert(argv.end(), arguments.begin(), arguments.end());
+  const auto result = run(argv);
+  if (!result.ok()) throw std::runtime_error("git " + arguments.front() + " failed: " + result.stderr_text);
+  return result;
+}
+
+std::string sha256_of(const fs::path& file) { return util::sha256_file(file).sha256; }
+
+// Same size, other bytes: what a bad disk or a stray write leaves.
+void corrupt(const fs::path& file) {
+  ::chmod(file.c_str(), 0644);
+  std::string content = testing::read_text(file);
+  content[content.size() / 2] = static_cast<char>(content[content.size() / 2] ^ 0x5a);
+  testing::write_text(file, content);
+}
+
+fs::path object_in(const fs::path& store, const std::string& hash) { return store / "SHA256" / hash; }
+
+}  // namespace
+
+TEST_CASE("dump with externaldata writes the content link and the object, and keeps dumps out of git", "[integration][sharing]") {
+  testing::ScratchProject project;
+  util::TemporaryDirectory stores("pgseed-stores-");
+  const fs::path first = stores.path() / "first";
+  const fs::path second = stores.path() / "second";
+  const auto dumped = testing::run_pgseed({"dump", "-C", project.root().string(), "--sharing", "externaldata"},
+                                          {{"PGSEED_OBJECT_STORES", first.string() + ";" + second.string()}});
+  INFO(dumped.err);
+  REQUIRE(dumped.exit_code == 0);
+  const fs::path dump = testing::latest_real_dump(project.dumps());
+  const std::string checksum = core::read_metadata(core::metadata_path_for(dump)).checksum;
+
+  // ExternalData's format: the hash in lowercase hex and a newline.
+  CHECK(testing::read_text(project.dumps() / "dev-seeded-latest.dump.sha256") == checksum + "\n");
+  // The object is in the first store only, byte for byte the dump.
+  REQUIRE(fs::exists(object_in(first, checksum)));
+  CHECK(sha256_of(object_in(first, checksum)) == checksum);
+  CHECK_FALSE(fs::exists(second / "SHA256"));
+  CHECK(testing::read_text(project.dumps() / ".gitignore").find("\n*.dump\n") != std::string::npos);
+
+  SECTION("lfs, the default, writes neither link nor object") {
+    testing::ScratchProject plain;
+    const auto lfs = testing::run_pgseed({"dump", "-C", plain.root().string(), "--object-store", second.string()});
+    REQUIRE(lfs.exit_code == 0);
+    CHECK_FALSE(fs::exists(plain.dumps() / "dev-seeded-latest.dump.sha256"));
+    CHECK_FALSE(fs::exists(second / "SHA256"));
+  }
+  SECTION("a bad --sharing is a usage error") {
+    const auto bad = testing::run_pgseed({"dump", "-C", project.root().string(), "--sharing", "svn"});
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.err.find("sharing 'svn' is not lfs or externaldata") != std::string::npos);
+  }
+}
+
+TEST_CASE("publish copies the latest object to a directory, a file url and an http PUT server", "[integration][sharing]") {
+  testing::ScratchProject project;
+  util::TemporaryDirectory area("pgseed-publish-");
+  const fs::path local = area.path() / "local";
+  const auto dumped = testing::run_pgseed(
+      {"dump", "-C", project.root().string(), "--sharing", "externaldata", "--object-store", local.string()});
+  REQUIRE(dumped.exit_code == 0);
+  const std::string hash = testing::read_text(project.dumps() / "dev-seeded-latest.dump.sha256").substr(0, 64);
+
+  const fs::path directory = area.path() / "directory";
+  auto published = testing::run_pgseed({"publish", "-C", project.root().string(), "--to", directory.string()});
+  INFO(published.err);
+  REQUIRE(published.exit_code == 0);
+  CHECK(sha256_of(object_in(directory, hash)) == hash);
+  CHECK(published.out.find("to " + object_in(directory, hash).string()) != std::string::npos);
+  // A good object already there is kept as it is (build trees link to it)...
+  const auto written = fs::last_write_time(object_in(directory, hash));
+  published = testing::run_pgseed({"publish", "-C", project.root().string(), "--to", directory.string()});
+  REQUIRE(published.exit_code == 0);
+  CHECK(published.out.find("already in") != std::string::npos);
+  CHECK(fs::last_write_time(object_in(directory, hash)) == written);
+  // ... a corrupted one is replaced by a verified copy, and said.
+  corrupt(object_in(directory, hash));
+  published = testing::run_pgseed({"publish", "-C", project.root().string(), "--to", directory.string()});
+  REQUIRE(published.exit_code == 0);
+  CHECK(published.err.find("is corrupted; replacing it with a verified copy") != std::string::npos);
+  CHECK(sha256_of(object_in(directory, hash)) == hash);
+
+  const fs::path by_url = area.path() / "by-url";
+  published = testing::run_pgseed({"publish", "-C", project.root().string(), "--to", "file://" + by_url.string() + "/%(algo)/%(hash)"});
+  REQUIRE(published.exit_code == 0);
+  CHECK(sha256_of(object_in(by_url, hash)) == hash);
+
+  const fs::path served = area.path() / "served";
+  fs::create_directories(served);
+  {
+    ObjectServer server(served, "good");
+    // The default store is the first URL template.
+    published = testing::run_pgseed({"publish", "-C", project.root().string()},
+                                    {{"PGSEED_URL_TEMPLATES", server.url() + "/objects/%(algo)/%(hash)"}});
+    INFO(published.err);
+    REQUIRE(published.exit_code == 0);
+    CHECK(sha256_of(served / "objects" / "SHA256" / hash) == hash);
+  }
+  SECTION("a server that fails the PUT is an error naming the url") {
+    ObjectServer down(served, "error");
+    const auto failed = testing::run_pgseed({"publish", "-C", project.root().string(), "--to", down.url()});
+    CHECK(failed.exit_code == 1);
+    CHECK(failed.err.find("publishing to " + down.url() + "/SHA256/" + hash + " failed") != std::string::npos);
+  }
+  SECTION("credentials in the url are refused before anything is sent") {
+    const auto refused = testing::run_pgseed({"publish", "-C", project.root().string(), "--to", "https://user:secret@example.invalid/x"});
+    CHECK(refused.exit_code == 2);
+    CHECK(refused.err.find("secret") == std::string::npos);
+    CHECK(refused.err.find("~/.netrc") != std::string::npos);
+  }
+  SECTION("a corrupted source is never published") {
+    fs::remove(project.dumps() / "dev-seeded-latest.dump");  // only the store copy is left
+    corrupt(object_in(local, hash));
+    const fs::path elsewhere = area.path() / "elsewhere";
+    const auto refused = testing::run_pgseed({"publish", "-C", project.root().string(), "--to", elsewhere.string(),
+                                              "--object-store", local.string()});
+    CHECK(refused.exit_code == 3);
+    CHECK_FALSE(fs::exists(object_in(elsewhere, hash)));
+  }
+}
+
+TEST_CASE("a fresh clone with only content links fetches through dead and wrong mirrors, verifies and restores", "[integration][sharing][cmake]") {
+  util::TemporaryDirectory area("pgseed-externaldata-");
+  ::chmod(area.path().c_str(), 0755);
+  const fs::path origin = area.path() / "origin";
+  const fs::path remote = area.path() / "remote.git";
+  const fs::path shared = area.path() / "shared-store";  // the team's directory store
+  const fs::path served = area.path() / "served";        // what the good HTTP mirror serves
+
+  // The producer: a small CMake project with the example app's migrations and seeds.
+  fs::create_directories(origin);
+  fs::copy(fs::path(PGSEED_SOURCE_DIR) / "migrations", origin / "migrations", fs::copy_options::recursive);
+  fs::copy(fs::path(PGSEED_SOURCE_DIR) / "seeds", origin / "seeds", fs::copy_options::recursive);
+  fs::copy_file(fs::path(PGSEED_SOURCE_DIR) / ".gitattributes", origin / ".gitattributes");
+  testing::write_text(origin / "CMakeLists.txt",
+                      "cmake_minimum_required(VERSION 3.25)\n"
+                      "project(consumer LANGUAGES NONE)\n"
+                      "include(\"" PGSEED_SOURCE_DIR "/cmake/pgseed.cmake\")\n"
+                      "pgseed_add_database_targets(PGSEED_EXECUTABLE \"" PGSEED_BINARY "\")\n");
+  testing::write_text(origin / ".gitignore", "/build/\n");
+  git(origin, {"init", "-q"});
+  git(origin, {"add", "."});
+  git(origin, {"commit", "-qm", "app"});
+  const fs::path producer_build = origin / "build";
+  auto configured = run({"cmake", "-S", origin.string(), "-B", producer_build.string(), "-DPGSEED_SHARING=externaldata",
+                         "-DPGSEED_OBJECT_STORES=" + shared.string()});
+  INFO(configured.stdout_text + configured.stderr_text);
+  REQUIRE(configured.ok());
+  const auto generated = run({"cmake", "--build", producer_build.string(), "--target", "generate-dump"});
+  INFO(generated.stdout_text + generated.stderr_text);
+  REQUIRE(generated.ok());
+  const std::string hash = testing::read_text(origin / "dumps" / "dev-seeded-latest.dump.sha256").substr(0, 64);
+  REQUIRE(fs::exists(object_in(shared, hash)));
+  // The producer's own build picks the new link up by itself (CMake configures again) and verifies
+  // the object from its store against the metadata.
+  const auto producer_verified = run({"cmake", "--build", producer_build.string(), "--target", "verify-dump"});
+  INFO(producer_verified.stdout_text + producer_verified.stderr_text);
+  REQUIRE(producer_verified.ok());
+  CHECK(producer_verified.stdout_text.find("Found object: \"" + object_in(shared, hash).string()) != std::string::npos);
+  git(origin, {"add", "dumps"});
+  git(origin, {"commit", "-qm", "dev dump"});
+  // Only the link and the metadata are committed.
+  const std::string committed = git(origin, {"ls-files", "dumps"}).stdout_text;
+  CHECK(committed.find("dumps/dev-seeded-latest.dump.sha256") != std::string::npos);
+  CHECK(committed.find("dumps/dev-seeded-latest.metadata.json") != std::string::npos);
+  CHECK(committed.find(".dump\n") == std::string::npos);
+  fs::create_directories(remote);
+  git(remote, {"init", "-q", "--bare"});
+  git(origin, {"push", "-q", "file://" + remote.string(), "HEAD:main"});
+
+  // The mirrors, in the order the consumer tries them: one nobody answers on, one that is down
+  // (500), one that serves the wrong bytes, and finally a good one.
+  fs::create_directories(served / "SHA256");
+  fs::copy_file(object_in(shared, hash), object_in(served, hash));
+  ObjectServer down(served, "error");
+  ObjectServer wrong(served, "wrong");
+  ObjectServer good(served, "good");
+  const std::string templates = "http://127.0.0.1:" + dead_port() + "/%(algo)/%(hash);" + down.url() + "/%(algo)/%(hash);" +
+                                wrong.url() + "/%(algo)/%(hash);" + good.url() + "/%(algo)/%(hash)";
+
+  // The consumer: a fresh clone, its own empty local store, the test server as its database.
+  const fs::path clone = area.path() / "clone";
+  git(area.path(), {"clone", "-q", "file://" + remote.string(), clone.string()});
+  CHECK_FALSE(fs::exists(clone / "dumps" / "dev-seeded-latest.dump"));
+  const fs::path local = area.path() / "consumer-store";
+  const auto database = testing::fresh_database("externaldata");
+  const fs::path build = clone / "build";
+  configured = run({"cmake", "-S", clone.string(), "-B", build.string(), "-DPGSEED_SHARING=externaldata",
+                    "-DPGSEED_OBJECT_STORES=" + local.string(), "-DPGSEED_URL_TEMPLATES=" + templates,
+                    "-DPGSEED_DATABASE_URL=" + database.keyword_string()});
+  INFO(configured.stdout_text + configured.stderr_text);
+  REQUIRE(configured.ok());
+  // fetch-dumps is not part of ALL: a plain build needs no store.
+  const auto all = run({"cmake", "--build", build.string()});
+  REQUIRE(all.ok());
+  CHECK_FALSE(fs::exists(local / "SHA256"));
+
+  const auto fetched = run({"cmake", "--build", build.string(), "--target", "fetch-dumps"});
+  INFO(fetched.stdout_text + fetched.stderr_text);
+  REQUIRE(fetched.ok());
+  // ExternalData tried every mirror in turn: the dead one, the one that is down, the one serving the
+  // wrong bytes (which it hashed and dropped: what ends up in the store is right), the good one.
+  std::size_t at = 0;
+  for (const std::string& mirror : {down.url(), wrong.url(), good.url()}) {
+    at = fetched.stdout_text.find("Fetching \"" + mirror + "/SHA256/", at);
+    CHECK(at != std::string::npos);
+  }
+  CHECK(fetched.stdout_text.find("Downloaded object: \"" + object_in(local, hash).string()) != std::string::npos);
+  const fs::path fetched_dump = build / "pgseed" / "dumps" / "dev-seeded-latest.dump";
+  REQUIRE(fs::exists(fetched_dump));
+  CHECK(sha256_of(fetched_dump) == hash);
+  CHECK(sha256_of(object_in(local, hash)) == hash);
+
+  const auto verified = run({"cmake", "--build", build.string(), "--target", "verify-dump"});
+  INFO(verified.stdout_text + verified.stderr_text);
+  REQUIRE(verified.ok());
+  CHECK(verified.stdout_text.find("ok: " + fetched_dump.string()) != std::string::npos);
+  // Without --metadata, a fetched file (a link to a store object) is paired with the metadata in
+  // the dump directory.
+  const auto paired = testing::run_pgseed({"verify", "-C", clone.string(), fetched_dump.string()});
+  INFO(paired.err);
+  CHECK(paired.exit_code == 0);
+
+  // restore-dump asks before replacing a configured database: answer it on a terminal.
+  const auto restored = run({"script", "-qec", "cmake --build '" + build.string() + "' --target restore-dump", "/dev/null"},
+                            {}, "y\n");
+  INFO(restored.stdout_text + restored.stderr_text);
+  REQUIRE(restored.ok());
+  CHECK(restored.stdout_text.find("counts verified") != std::string::npos);
+  CHECK(testing::query_value(database, "SELECT count(*) FROM users") == "11");
+  CHECK(testing::query_value(database, "SELECT checksum FROM pgseed_provenance ORDER BY restored_at DESC LIMIT 1") == hash);
+  // install-initdb stages the fetched dump (a regular file) beside the init script.
+  const auto staged = run({"cmake", "--build", build.string(), "--target", "install-initdb"});
+  INFO(staged.stdout_text + staged.stderr_text);
+  REQUIRE(staged.ok());
+  const fs::path staged_dump = build / "initdb" / "docker-entrypoint-initdb.d" / "dev-seeded-latest.dump";
+  CHECK(fs::is_regular_file(fs::symlink_status(staged_dump)));
+  CHECK(sha256_of(staged_dump) == hash);
+
+  SECTION("a corrupted object in the local store is refused, with a hint naming it") {
+    corrupt(object_in(local, hash));
+    const auto refused = run({"cmake", "--build", build.string(), "--target", "verify-dump"});
+    const std::string said = refused.stdout_text + refused.stderr_text;
+    INFO(said);
+    CHECK_FALSE(refused.ok());
+    CHECK(said.find("failed its checksum") != std::string::npos);
+    CHECK(said.find("pgseed: hint: the object store holds a corrupted copy: delete " + object_in(local, hash).string()) !=
+          std::string::npos);
+    // pgseed verify alone finds the fetched file's metadata through the store object too.
+    const auto direct = testing::run_pgseed({"verify", "-C", clone.string(), fetched_dump.string()});
+    CHECK(direct.exit_code == 3);
+    CHECK(direct.err.find("delete " + object_in(local, hash).string()) != std::string::npos);
+    // Following the hint: delete it, fetch again, and all is well.
+    fs::remove(object_in(local, hash));
+    const auto again = run({"cmake", "--build", build.string(), "--target", "verify-dump"});
+    INFO(again.stdout_text + again.stderr_text);
+    CHECK(again.ok());
+    CHECK(sha256_of(object_in(local, hash)) == hash);
+  }
+  SECTION("a pair whose checksum does not match is refused in one line") {
+    const fs::path other = area.path() / "other.dump";
+    testing::write_text(other, "not a dump at all, and not the metadata's checksum either\n");
+    const auto refused = testing::run_pgseed(
+        {"verify", "-C", clone.string(), other.string(), "--metadata", (clone / "dumps" / "dev-seeded-latest.metadata.json").string()});
+    CHECK(refused.exit_code == 3);
+    CHECK(refused.err.find("pgseed: error: dump " + other.string() + " has the wrong size") == 0);
+  }
+  SECTION("pgseed reset and restore find the object through the content link and the local store") {
+    const auto reset = testing::run_pgseed({"reset", "-C", clone.string(), "--yes", "--database-url", database.keyword_string(),
+                                            "--sharing", "externaldata", "--object-store", local.string()});
+    INFO(reset.err);
+    CHECK(reset.exit_code == 0);
+    CHECK(testing::query_value(database, "SELECT count(*) FROM users") == "11");
+  }
+}
