@@ -31,6 +31,7 @@ int run_command(const pgseed::cli::Invocation& invocation, pgseed::core::Reporte
   if (command == "list") return commands::run_list(settings, reporter, std::cout);
   if (command == "prune") return commands::run_prune(settings, reporter, std::cout);
   if (command == "clean") return commands::run_clean(settings, reporter, std::cout);
+  if (command == "check") return commands::run_check(settings, reporter, std::cout);
   throw Error(ExitCode::failure, "internal: command '" + command + "' has no implementation");
 }
 

@@ -22,5 +22,6 @@ int run_protect(const Settings& settings, core::Reporter& reporter, std::ostream
 int run_list(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 int run_prune(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 int run_clean(const Settings& settings, core::Reporter& reporter, std::ostream& out);
+int run_check(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 
 }  // namespace pgseed::commands
