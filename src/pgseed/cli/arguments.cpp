@@ -109,9 +109,10 @@ const std::vector<CommandSpec>& command_specs() {
        "Prints the server version, the database's size, each table's exact row count (count(*)) and\n"
        "size, where it came from (pgseed_provenance), migrations it lacks or that changed, whether it\n"
        "is protected, the disk used by dumps and snapshots, and pgseed's templates on the server.\n"
+       "It also says whether the latest dump is fresh, as pgseed check does (--set/--scale as for it).\n"
        "A database that does not exist yet is reported as such.\n"
        "exit codes: 0 described (also a database that does not exist), 2 usage, 4 cannot reach the server.",
-       {database_url, database_url_file, project_dir, environment, dump_dir, snapshot_dir,
+       {database_url, database_url_file, project_dir, environment, dump_dir, snapshot_dir, set_count, scale,
         {"json", 0, nullptr, "print everything as one JSON object"}, quiet, help}},
       {"protect", "mark the target database protected (or --off: remove the mark)", nullptr,
        "Sets pgseed.protected = on on the database (ALTER DATABASE ... SET), so the mark travels with\n"
