@@ -19,6 +19,11 @@ and verify dumps, all with the ``pgseed`` tool.
   ``verify-dump`` (each preceded by ``PREFIX``). They run in the terminal (``USES_TERMINAL``), so
   ``restore-dump`` can ask for confirmation.
 
+  And ``check-dump`` (cmake/pgseedCheck.cmake), which runs ``pgseed check``: it fails (exit code 6)
+  when the latest dump no longer matches the project's migrations, seed profile and the files it
+  uses, or ``PGSEED_SEED_SET``, naming each difference. It needs no database and reads only the
+  dump's metadata.
+
   It also adds the install component ``initdb``: ``cmake --install <build> --component initdb
   --prefix <dir>`` puts the init script into ``<dir>/docker-entrypoint-initdb.d/`` as
   ``<PGSEED_INITDB_ORDER>-pgseed-restore.sh`` with the environment's latest dump and metadata beside
@@ -26,6 +31,21 @@ and verify dumps, all with the ``pgseed`` tool.
   environment variables ``PGSEED_ENVIRONMENT`` and ``PGSEED_DUMP_DIR``, when set at install time,
   choose another dump than the cache variables. The target
   ``install-initdb`` stages the same into ``<build>/initdb``, which docker-compose.yml mounts.
+
+.. command:: pgseed_add_dump_check
+
+  ::
+
+    pgseed_add_dump_check(
+      [NAME <test>]                # default: <PREFIX>check-dump
+      [PREFIX <prefix>]            # as for pgseed_add_database_targets
+      [ENVIRONMENT <env>]          # default: PGSEED_ENVIRONMENT
+      [PGSEED_EXECUTABLE <path>]   # default: the pgseed::pgseed target, or pgseed on PATH
+      [PROJECT_DIR <dir>])         # default: CMAKE_CURRENT_SOURCE_DIR
+
+  Adds a CTest test (label ``pgseed``) that runs ``pgseed check`` with ``PGSEED_DUMP_DIR`` and
+  ``PGSEED_SEED_SET`` and fails on a stale dump, or when there is none. Call ``enable_testing()``
+  (or ``include(CTest)``) first, as for any test.
 
 Cache variables:
 
@@ -45,6 +65,7 @@ Cache variables:
   Two-digit prefix of the init script's name, which orders it among other init files: ``10``.
 #]=======================================================================]
 include_guard(GLOBAL)
+include("${CMAKE_CURRENT_LIST_DIR}/pgseedCheck.cmake")
 
 set(_pgseed_init_script "${CMAKE_CURRENT_LIST_DIR}/../scripts/init-db.sh")
 set(PGSEED_INITDB_ORDER "10" CACHE STRING "Prefix of the init script in docker-entrypoint-initdb.d")
@@ -104,6 +125,7 @@ function(pgseed_add_database_targets)
     restore ${_pgseed_connection} ${_pgseed_common} ${_pgseed_dumps} ${_pgseed_fetched_arguments})
   _pgseed_add_target("${_pgseed_PREFIX}verify-dump" "Verifying the latest ${PGSEED_ENVIRONMENT} dump"
     verify ${_pgseed_common} ${_pgseed_dumps} ${_pgseed_fetched_arguments})
+  _pgseed_add_check_dump_target("${_pgseed_PREFIX}" "${_pgseed_PGSEED_EXECUTABLE}" "${_pgseed_PROJECT_DIR}" ${_pgseed_DEPENDS})
 
   # The init script for the official postgres image, and the latest dump beside it.
   set(_pgseed_initdb_dir "docker-entrypoint-initdb.d")

@@ -19,6 +19,7 @@ enum class ExitCode : int {
   database = 4,       // cannot connect, an SQL error, a failing or edited migration
   refused = 5,        // a safety refusal: no confirmation, sessions connected, empty database; also
                       // a question answered no (Cancelled), because to a script both mean "not done"
+  stale = 6,          // pgseed check: the latest dump no longer matches the project (or there is none)
   interrupted = 130,  // SIGINT or SIGTERM; everything started was stopped and cleaned up
 };
 

@@ -132,9 +132,10 @@ const std::vector<CommandSpec>& command_specs() {
        "Prints the server version, the database's size, each table's exact row count (count(*)) and\n"
        "size, where it came from (pgseed_provenance), migrations it lacks or that changed, whether it\n"
        "is protected, the disk used by dumps and snapshots, and pgseed's templates on the server.\n"
+       "It also says whether the latest dump is fresh, as pgseed check does (--set/--scale as for it).\n"
        "A database that does not exist yet is reported as such.\n"
        "exit codes: 0 described (also a database that does not exist), 2 usage, 4 cannot reach the server.",
-       {database_url, database_url_file, project_dir, environment, dump_dir, snapshot_dir,
+       {database_url, database_url_file, project_dir, environment, dump_dir, snapshot_dir, set_count, scale,
         {"json", 0, nullptr, "print everything as one JSON object"}, quiet, help}},
       {"protect", "mark the target database protected (or --off: remove the mark)", nullptr,
        "Sets pgseed.protected = on on the database (ALTER DATABASE ... SET), so the mark travels with\n"
@@ -170,6 +171,14 @@ const std::vector<CommandSpec>& command_specs() {
         {"all", 0, nullptr, "also drop every pgseed template and delete every snapshot"},
         {"yes-delete-everything", 0, nullptr, "confirm --all without a terminal"}, allow_protected, confirm_name,
         quiet, help}},
+      {"check", "check that the latest dump still matches the project (no server needed)", nullptr,
+       "Compares the inputs recorded in <dump-dir>/<env>-seeded-latest.metadata.json (migrations, the\n"
+       "seed profile and every file it uses, the seed set, pgseed's data format) with the project's,\n"
+       "and prints one line per difference. Give the --set/--scale the dump was made with. Reads no\n"
+       "dump file, so it works on a clone without Git LFS content.\n"
+       "Exit codes: 0 fresh; 6 stale, or no dump at all; 3 metadata unreadable; 2 bad option or seeds.",
+       {project_dir, environment, dump_dir, set_count, scale,
+        {"json", 0, nullptr, "print fresh, the differences, the dump and both fingerprints as JSON"}, quiet, help}},
   };
   return specs;
 }
@@ -434,6 +443,7 @@ std::string top_level_help() {
                  {"5", "refused for safety or cancelled: a question answered no, no terminal and no --yes,"},
                  {"", "a protected target, busy with --no-wait, sessions connected, empty database,"},
                  {"", "a different seed set"},
+                 {"6", "stale dump (pgseed check): the latest dump does not match the project, or there is none"},
                  {"130", "interrupted (SIGINT/SIGTERM); what was started is stopped and cleaned up"}});
   return out.str();
 }

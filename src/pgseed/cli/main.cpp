@@ -33,6 +33,7 @@ int run_command(const pgseed::cli::Invocation& invocation, pgseed::core::Reporte
   if (command == "prune") return commands::run_prune(settings, reporter, std::cout);
   if (command == "clean") return commands::run_clean(settings, reporter, std::cout);
   if (command == "publish") return commands::run_publish(settings, reporter, std::cout);
+  if (command == "check") return commands::run_check(settings, reporter, std::cout);
   throw Error(ExitCode::failure, "internal: command '" + command + "' has no implementation");
 }
 

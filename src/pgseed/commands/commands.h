@@ -23,5 +23,6 @@ int run_list(const Settings& settings, core::Reporter& reporter, std::ostream& o
 int run_prune(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 int run_clean(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 int run_publish(const Settings& settings, core::Reporter& reporter, std::ostream& out);
+int run_check(const Settings& settings, core::Reporter& reporter, std::ostream& out);
 
 }  // namespace pgseed::commands

@@ -5,6 +5,7 @@
 #include "pgseed/commands/commands.h"
 #include "pgseed/commands/database_target.h"
 #include "pgseed/core/guards.h"
+#include "pgseed/core/inputs.h"
 #include "pgseed/core/inventory.h"
 #include "pgseed/core/migrations.h"
 #include "pgseed/core/names.h"
@@ -87,6 +88,19 @@ json migration_status(const core::ProjectLayout& project, pg::Connection* connec
   result["upToDate"] = result["pending"].empty() && result["changed"].empty() && result["missingFiles"].empty() &&
                        !result.contains("error");
   return result;
+}
+
+// What pgseed check says about the latest dump. A seed profile or metadata it cannot read is part of
+// the description, not the end of it.
+json dump_freshness(const core::ProjectLayout& project, const Settings& settings) {
+  const auto counts = count_overrides(settings);  // a malformed --set is a usage error, as everywhere
+  try {
+    const auto check = core::check_latest_dump(project, settings.environment, counts);
+    return {{"found", check.found}, {"fresh", check.fresh()},
+            {"file", check.found ? json(check.dump_file) : json(nullptr)}, {"differences", check.differences}};
+  } catch (const std::exception& e) {
+    return {{"found", nullptr}, {"fresh", nullptr}, {"file", nullptr}, {"differences", json::array()}, {"error", e.what()}};
+  }
 }
 
 // The newest row of public.pgseed_provenance (written by the image's init script, restore and reset).
@@ -172,6 +186,7 @@ json gather(const Settings& settings, core::Reporter& reporter) {
   } else {
     status["migrations"] = migration_status(project, nullptr);
   }
+  status["dump"] = dump_freshness(project, settings);
   status["disk"] = {{"dumps", directory_usage(project.dump_directory)}, {"snapshots", directory_usage(snapshots)}};
   status["templates"] = json::array();
   for (const auto& info : core::list_templates(*admin)) {
@@ -237,6 +252,20 @@ void render(const json& status, std::ostream& out) {
   if (!migrations["missingFiles"].empty()) migration_text += "; applied but not in the project: " + list(migrations["missingFiles"]);
   if (migrations.contains("error")) migration_text += "; " + migrations["error"].get<std::string>();
   line("migrations", migration_text);
+
+  const json& dump = status["dump"];
+  if (dump.contains("error")) {
+    line("dump", "cannot check: " + dump["error"].get<std::string>());
+  } else if (!dump["found"].get<bool>()) {
+    line("dump", "none: " + dump["differences"][0].get<std::string>());
+  } else if (dump["fresh"].get<bool>()) {
+    line("dump", "fresh (" + dump["file"].get<std::string>() + ")");
+  } else {
+    const auto count = dump["differences"].size();
+    line("dump", "stale (" + std::to_string(count) + (count == 1 ? " difference" : " differences") + "): " +
+                     dump["file"].get<std::string>() + " (pgseed check)");
+    for (const auto& difference : dump["differences"]) out << "  " << difference.get<std::string>() << "\n";
+  }
 
   if (status["exists"].get<bool>()) {
     const json& tables = status["tables"];

@@ -2,6 +2,7 @@
 
 #include "pgseed/core/archive.h"
 #include "pgseed/core/dump_files.h"
+#include "pgseed/core/inputs.h"
 #include "pgseed/core/migrations.h"
 #include "pgseed/core/names.h"
 #include "pgseed/core/seed.h"
@@ -66,6 +67,9 @@ void move_latest_links(const DumpOptions& options, const fs::path& dump_path, co
   }
 }
 
+DumpResult write_dump_with_inputs(const pg::ConnInfo& target, const pg::PgTools& tools, const DumpOptions& options,
+                                 std::optional<Inputs> inputs, Reporter& reporter);
+
 }  // namespace
 
 DumpResult create_dump(const pg::ConnInfo& target, const pg::PgTools& tools, const DumpOptions& options,
@@ -82,7 +86,10 @@ DumpResult create_dump(const pg::ConnInfo& target, const pg::PgTools& tools, con
     request.counts = options.counts;
     seeded_now = !seed_environment(connection, options.project, request, reporter).already_seeded;
   }
-  DumpResult result = write_dump(target, tools, options, reporter);
+  // Only a dump that was migrated and seeded from the project records its inputs: `pgseed check`
+  // compares them with the project, and a dump of a database as it was would claim what it may not hold.
+  DumpResult result =
+      write_dump_with_inputs(target, tools, options, compute_inputs(options.project, options.environment, options.counts), reporter);
   result.migrations_applied_now = std::move(applied_now);
   result.seeded_now = seeded_now;
   return result;
@@ -90,12 +97,20 @@ DumpResult create_dump(const pg::ConnInfo& target, const pg::PgTools& tools, con
 
 DumpResult write_dump(const pg::ConnInfo& target, const pg::PgTools& tools, const DumpOptions& options,
                       Reporter& reporter) {
+  return write_dump_with_inputs(target, tools, options, std::nullopt, reporter);
+}
+
+namespace {
+
+DumpResult write_dump_with_inputs(const pg::ConnInfo& target, const pg::PgTools& tools, const DumpOptions& options,
+                                 std::optional<Inputs> inputs, Reporter& reporter) {
   check_options(options);
   ArchiveRequest request;
   request.project = options.project;
   request.directory = options.project.dump_directory;
   request.metadata.kind = ArchiveKind::dump;
   request.metadata.environment = options.environment;
+  request.metadata.inputs = std::move(inputs);
   request.compression = options.compression;
   request.empty_database = options.empty_database;
   // A random token of this run makes the names unique; the files are still created with
@@ -119,5 +134,7 @@ DumpResult write_dump(const pg::ConnInfo& target, const pg::PgTools& tools, cons
   result.metadata = std::move(archive.metadata);
   return result;
 }
+
+}  // namespace
 
 }  // namespace pgseed::core

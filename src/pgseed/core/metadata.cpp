@@ -34,6 +34,7 @@ std::string DumpMetadata::to_json() const {
       {"tool", {{"name", tool_name}, {"version", tool_version}}},
   };
   document["kind"] = core::to_string(kind);
+  if (inputs) document["inputs"] = inputs_to_json(*inputs);
   if (kind == ArchiveKind::snapshot) {
     document["database"] = database;
     document["note"] = note;
@@ -149,6 +150,13 @@ DumpMetadata DumpMetadata::from_json(const std::string& text) {
     }
     if (migrations.contains("fingerprint") && migrations["fingerprint"].is_string()) {
       metadata.migrations_fingerprint = migrations["fingerprint"].get<std::string>();
+    }
+  }
+  if (document.contains("inputs")) {
+    try {
+      metadata.inputs = inputs_from_json(document["inputs"]);
+    } catch (const InputsFormatError& e) {
+      throw MetadataError(e.what());
     }
   }
   // The versions decide whether a server and pg_restore can read the dump: required, and checked.

@@ -1,9 +1,12 @@
 // The JSON file that travels with every dump: where it came from, what it holds, and its checksum.
 #pragma once
 
+#include "pgseed/core/inputs.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +42,7 @@ struct DumpMetadata {
   RecordCounts record_counts;
   std::vector<std::string> migrations;  // applied versions, in order
   std::string migrations_fingerprint;   // sha256 over versions and file checksums
+  std::optional<Inputs> inputs;         // dumps: what decided the content (core/inputs.h); absent in older files
   std::string server_version;           // "15.18"
   int server_version_num = 0;           // 150018
   std::string pg_dump_version;          // "15.18"

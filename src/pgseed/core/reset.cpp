@@ -1,6 +1,7 @@
 #include "pgseed/core/reset.h"
 
 #include "pgseed/core/dump_files.h"
+#include "pgseed/core/inputs.h"
 #include "pgseed/core/locks.h"
 #include "pgseed/core/migrations.h"
 #include "pgseed/core/names.h"
@@ -12,7 +13,6 @@
 #include "pgseed/core/templates.h"
 #include "pgseed/core/verify.h"
 #include "pgseed/error.h"
-#include "pgseed/util/sha256.h"
 #include "pgseed/util/time.h"
 
 #include <chrono>
@@ -55,15 +55,10 @@ TemplateSource source_for(const ResetOptions& options) {
     source.detail = read.file;
     return source;
   }
-  SeedRequest request;
-  request.environment = options.environment;
-  request.counts = options.counts;
-  util::Sha256 key;
-  key.update("pgseed reset seed template\n" + options.environment + "\n");
-  key.update(migrations_fingerprint(discover_migrations(options.project.migrations_directory)) + "\n");
-  key.update(seed_fingerprint(options.project, request) + "\n");
+  // Keyed like a dump's inputs (core/inputs.h): migrations, profile, files, counts and the generator's
+  // data format, so a pgseed whose generator output changed builds a new template.
   source.kind = TemplateKind::seed;
-  source.key = key.hex_digest();
+  source.key = compute_inputs(options.project, options.environment, options.counts).fingerprint;
   source.detail = options.environment;
   return source;
 }
