@@ -25,6 +25,7 @@ packages=(
   build-essential cmake pkg-config git git-lfs
   libpqxx-dev nlohmann-json3-dev libssl-dev catch2
   postgresql-15 postgresql-client-15 openssl shellcheck
+  dpkg-dev file  # cpack -G DEB: dpkg-shlibdeps, and file to find the ELF files it reads
 )
 
 log() { printf 'bootstrap: %s\n' "$*" >&2; }
