@@ -19,11 +19,11 @@ and verify dumps, all with the ``pgseed`` tool.
   Creates the targets ``migrate``, ``seed``, ``generate-dump``, ``restore-dump``,
   ``verify-dump`` and ``install-initdb`` (each preceded by ``PREFIX``). They run in the terminal
   (``USES_TERMINAL``), so ``restore-dump`` can ask for confirmation. It may be called from any
-  directory of any project, more than once with different ``PREFIX`` es. When ``pgseed::pgseed`` is
+  directory of any project, and more than once with a different ``PREFIX`` each. When ``pgseed::pgseed`` is
   built in the same build (``add_subdirectory``, ``FetchContent``), the targets depend on it.
 
   It also adds the install component ``<PREFIX>initdb``: ``cmake --install <build> --component
-  initdb --prefix <dir>`` puts the init script into ``<dir>/docker-entrypoint-initdb.d/`` as
+  <PREFIX>initdb --prefix <dir>`` puts the init script into ``<dir>/docker-entrypoint-initdb.d/`` as
   ``<PGSEED_INITDB_ORDER>-<PREFIX>pgseed-restore.sh`` with the environment's latest dump and
   metadata beside it, copied as regular files (a bind mount cannot follow links out of the
   directory). The environment variables ``PGSEED_ENVIRONMENT`` and ``PGSEED_DUMP_DIR``, when set at
