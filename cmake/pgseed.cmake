@@ -11,26 +11,33 @@ and verify dumps, all with the ``pgseed`` tool.
 
     pgseed_add_database_targets(
       [PGSEED_EXECUTABLE <path>]   # default: the pgseed::pgseed target, or pgseed on PATH
-      [DEPENDS <target>...]        # built before any database target (e.g. pgseed itself)
+      [DEPENDS <target>...]        # built before any database target
       [PROJECT_DIR <dir>]          # holds migrations/ and seeds/; default CMAKE_CURRENT_SOURCE_DIR
+      [DUMP_DIR <dir>]             # default PGSEED_DUMP_DIR when set, else <PROJECT_DIR>/dumps
       [PREFIX <prefix>])           # prepended to target names, to avoid clashes; default none
 
-  Creates the targets ``migrate``, ``seed``, ``generate-dump``, ``restore-dump`` and
-  ``verify-dump`` (each preceded by ``PREFIX``). They run in the terminal (``USES_TERMINAL``), so
-  ``restore-dump`` can ask for confirmation.
+  Creates the targets ``migrate``, ``seed``, ``generate-dump``, ``restore-dump``,
+  ``verify-dump`` and ``install-initdb`` (each preceded by ``PREFIX``). They run in the terminal
+  (``USES_TERMINAL``), so ``restore-dump`` can ask for confirmation. It may be called from any
+  directory of any project, and more than once with a different ``PREFIX`` each. When ``pgseed::pgseed`` is
+  built in the same build (``add_subdirectory``, ``FetchContent``), the targets depend on it.
 
   And ``check-dump`` (cmake/pgseedCheck.cmake), which runs ``pgseed check``: it fails (exit code 6)
   when the latest dump no longer matches the project's migrations, seed profile and the files it
   uses, or ``PGSEED_SEED_SET``, naming each difference. It needs no database and reads only the
   dump's metadata.
 
-  It also adds the install component ``initdb``: ``cmake --install <build> --component initdb
-  --prefix <dir>`` puts the init script into ``<dir>/docker-entrypoint-initdb.d/`` as
-  ``<PGSEED_INITDB_ORDER>-pgseed-restore.sh`` with the environment's latest dump and metadata beside
-  it, copied as regular files (a bind mount cannot follow links out of the directory). The
-  environment variables ``PGSEED_ENVIRONMENT`` and ``PGSEED_DUMP_DIR``, when set at install time,
-  choose another dump than the cache variables. The target
-  ``install-initdb`` stages the same into ``<build>/initdb``, which docker-compose.yml mounts.
+  It also adds the install component ``<PREFIX>initdb``: ``cmake --install <build> --component
+  <PREFIX>initdb --prefix <dir>`` puts the init script into ``<dir>/docker-entrypoint-initdb.d/`` as
+  ``<PGSEED_INITDB_ORDER>-<PREFIX>pgseed-restore.sh`` with the environment's latest dump and
+  metadata beside it, copied as regular files (a bind mount cannot follow links out of the
+  directory). The environment variables ``PGSEED_ENVIRONMENT`` and ``PGSEED_DUMP_DIR``, when set at
+  install time, choose another dump than the configured ones. The target ``<PREFIX>install-initdb``
+  stages the same into ``<build>/<PREFIX>initdb``, which docker-compose.yml mounts.
+
+  The module works from pgseed's source tree (``add_subdirectory``, ``FetchContent``, ``include()``)
+  and installed (``find_package(pgseed CONFIG)`` includes it): it finds its files relative to
+  itself.
 
 .. command:: pgseed_add_dump_check
 
@@ -41,7 +48,8 @@ and verify dumps, all with the ``pgseed`` tool.
       [PREFIX <prefix>]            # as for pgseed_add_database_targets
       [ENVIRONMENT <env>]          # default: PGSEED_ENVIRONMENT
       [PGSEED_EXECUTABLE <path>]   # default: the pgseed::pgseed target, or pgseed on PATH
-      [PROJECT_DIR <dir>])         # default: CMAKE_CURRENT_SOURCE_DIR
+      [PROJECT_DIR <dir>]          # default: CMAKE_CURRENT_SOURCE_DIR
+      [DUMP_DIR <dir>])            # default PGSEED_DUMP_DIR when set, else <PROJECT_DIR>/dumps
 
   Adds a CTest test (label ``pgseed``) that runs ``pgseed check`` with ``PGSEED_DUMP_DIR`` and
   ``PGSEED_SEED_SET`` and fails on a stale dump, or when there is none. Call ``enable_testing()``
@@ -50,14 +58,15 @@ and verify dumps, all with the ``pgseed`` tool.
 Cache variables:
 
 ``PGSEED_DATABASE_URL``
-  Target database, a libpq URI or keyword string. Empty (the default): each target starts a
-  throwaway embedded PostgreSQL cluster. The URL is passed to pgseed through a file in the build tree
-  readable only by its owner, never on a command line. Prefer a URL without a password and a
-  ``~/.pgpass`` (or ``PGPASSFILE``): the CMake cache itself is a plain file.
+  Target database, a libpq URI or keyword string. Empty (the default): the day-to-day targets use
+  the project's local server, ``generate-dump`` a throwaway cluster. The URL is passed to pgseed
+  through a file in the build tree readable only by its owner, never on a command line. Prefer a URL
+  without a password and a ``~/.pgpass`` (or ``PGPASSFILE``): the CMake cache itself is a plain file.
 ``PGSEED_ENVIRONMENT``
   Which seed set and dumps: ``dev`` by default.
 ``PGSEED_DUMP_DIR``
-  Where dumps are written and read: ``${PROJECT_SOURCE_DIR}/dumps`` by default.
+  Where dumps are written and read, for every call without ``DUMP_DIR``. Empty (the default): the
+  ``dumps/`` directory of each call's ``PROJECT_DIR``, i.e. of the calling project, never pgseed's.
 ``PGSEED_SEED_SET``
   Row counts for the seed step of ``seed`` and ``generate-dump``, as a list: ``users=20;algorithms=30``
   (each becomes ``--set``). Empty: the profile's counts.
@@ -65,34 +74,77 @@ Cache variables:
   Two-digit prefix of the init script's name, which orders it among other init files: ``10``.
 #]=======================================================================]
 include_guard(GLOBAL)
+# Before the policy block: a guarded second include returns here and must not leave a push behind.
+if(CMAKE_VERSION VERSION_LESS 3.21)
+  message(FATAL_ERROR "pgseed.cmake needs CMake 3.21 or later (this is ${CMAKE_VERSION})")
+endif()
+# The policies the module was written for, whatever the including project's cmake_minimum_required;
+# functions keep the settings they were defined with.
+cmake_policy(PUSH)
+cmake_policy(VERSION 3.21...3.25)
 include("${CMAKE_CURRENT_LIST_DIR}/pgseedCheck.cmake")
 
-set(_pgseed_init_script "${CMAKE_CURRENT_LIST_DIR}/../scripts/init-db.sh")
 set(PGSEED_INITDB_ORDER "10" CACHE STRING "Prefix of the init script in docker-entrypoint-initdb.d")
 
-set(PGSEED_DATABASE_URL "" CACHE STRING "Database for pgseed targets (libpq URI); empty: embedded cluster")
+set(PGSEED_DATABASE_URL "" CACHE STRING "Database for pgseed targets (libpq URI); empty: local server or throwaway cluster")
 set(PGSEED_ENVIRONMENT "dev" CACHE STRING "pgseed environment (seed set and dump names)")
-set(PGSEED_DUMP_DIR "${PROJECT_SOURCE_DIR}/dumps" CACHE PATH "Where pgseed writes and reads dumps")
+# Empty by default: a default computed here would be the project that happens to include the module
+# first (pgseed itself under add_subdirectory), not the one whose dumps they are.
+set(PGSEED_DUMP_DIR "" CACHE PATH "Where pgseed writes and reads dumps; empty: <project>/dumps")
 set(PGSEED_SEED_SET "" CACHE STRING "Seed row counts, e.g. users=20;algorithms=30")
 # Sharing through Git LFS or ExternalData: PGSEED_SHARING, fetch-dumps, publish-dump.
 include("${CMAKE_CURRENT_LIST_DIR}/pgseedSharing.cmake")
 
+# A data file of pgseed's (such as init-db.sh): beside the module in the source tree (scripts/), or
+# where the install put it, which the installed pgseedInstallPaths.cmake says.
+function(_pgseed_data_file name out_variable)
+  set(_pgseed_module_dir "${CMAKE_CURRENT_FUNCTION_LIST_DIR}")
+  set(_pgseed_candidates "${_pgseed_module_dir}/../scripts/${name}")
+  if(EXISTS "${_pgseed_module_dir}/pgseedInstallPaths.cmake")
+    include("${_pgseed_module_dir}/pgseedInstallPaths.cmake")
+    list(PREPEND _pgseed_candidates "${_pgseed_installed_data_dir}/${name}")
+  endif()
+  foreach(_pgseed_candidate IN LISTS _pgseed_candidates)
+    if(EXISTS "${_pgseed_candidate}")
+      file(REAL_PATH "${_pgseed_candidate}" _pgseed_candidate)
+      set(${out_variable} "${_pgseed_candidate}" PARENT_SCOPE)
+      return()
+    endif()
+  endforeach()
+  message(FATAL_ERROR "pgseed: ${name} not found (looked in: ${_pgseed_candidates}); "
+                      "reinstall pgseed or use its complete source tree")
+endfunction()
+
 function(pgseed_add_database_targets)
-  cmake_parse_arguments(PARSE_ARGV 0 _pgseed "" "PGSEED_EXECUTABLE;PROJECT_DIR;PREFIX" "DEPENDS")
+  cmake_parse_arguments(PARSE_ARGV 0 _pgseed "" "PGSEED_EXECUTABLE;PROJECT_DIR;DUMP_DIR;PREFIX" "DEPENDS")
   if(_pgseed_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "pgseed_add_database_targets: unknown arguments: ${_pgseed_UNPARSED_ARGUMENTS}")
   endif()
   if(NOT _pgseed_PROJECT_DIR)
     set(_pgseed_PROJECT_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
   endif()
+  cmake_path(ABSOLUTE_PATH _pgseed_PROJECT_DIR BASE_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}" NORMALIZE)
+  if(_pgseed_DUMP_DIR)
+    cmake_path(ABSOLUTE_PATH _pgseed_DUMP_DIR BASE_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}" NORMALIZE)
+  elseif(NOT PGSEED_DUMP_DIR STREQUAL "")
+    set(_pgseed_DUMP_DIR "${PGSEED_DUMP_DIR}")
+  else()
+    set(_pgseed_DUMP_DIR "${_pgseed_PROJECT_DIR}/dumps")
+  endif()
   if(NOT _pgseed_PGSEED_EXECUTABLE)
     if(TARGET pgseed::pgseed)
       set(_pgseed_PGSEED_EXECUTABLE "$<TARGET_FILE:pgseed::pgseed>")
+      # Built in this build (add_subdirectory, FetchContent): build it before running it.
+      get_target_property(_pgseed_built pgseed::pgseed ALIASED_TARGET)
+      if(_pgseed_built)
+        list(APPEND _pgseed_DEPENDS "${_pgseed_built}")
+      endif()
     else()
       find_program(_pgseed_found_executable pgseed REQUIRED)
       set(_pgseed_PGSEED_EXECUTABLE "${_pgseed_found_executable}")
     endif()
   endif()
+  _pgseed_data_file(init-db.sh _pgseed_init_script)
 
   # The URL may hold a password: hand it over in an owner-only file, not on the command line.
   set(_pgseed_url_file "${CMAKE_CURRENT_BINARY_DIR}/pgseed/${_pgseed_PREFIX}database-url")
@@ -108,7 +160,7 @@ function(pgseed_add_database_targets)
   endif()
 
   set(_pgseed_common --project-dir "${_pgseed_PROJECT_DIR}" --environment "${PGSEED_ENVIRONMENT}")
-  set(_pgseed_dumps --dump-dir "${PGSEED_DUMP_DIR}")
+  set(_pgseed_dumps --dump-dir "${_pgseed_DUMP_DIR}")
   set(_pgseed_counts "")
   foreach(_pgseed_setting IN LISTS PGSEED_SEED_SET)
     list(APPEND _pgseed_counts --set "${_pgseed_setting}")
@@ -125,21 +177,24 @@ function(pgseed_add_database_targets)
     restore ${_pgseed_connection} ${_pgseed_common} ${_pgseed_dumps} ${_pgseed_fetched_arguments})
   _pgseed_add_target("${_pgseed_PREFIX}verify-dump" "Verifying the latest ${PGSEED_ENVIRONMENT} dump"
     verify ${_pgseed_common} ${_pgseed_dumps} ${_pgseed_fetched_arguments})
-  _pgseed_add_check_dump_target("${_pgseed_PREFIX}" "${_pgseed_PGSEED_EXECUTABLE}" "${_pgseed_PROJECT_DIR}" ${_pgseed_DEPENDS})
+  _pgseed_add_check_dump_target("${_pgseed_PREFIX}" "${_pgseed_PGSEED_EXECUTABLE}" "${_pgseed_PROJECT_DIR}"
+    "${_pgseed_DUMP_DIR}" ${_pgseed_DEPENDS})
 
-  # The init script for the official postgres image, and the latest dump beside it.
+  # The init script for the official postgres image, and the latest dump beside it. One component
+  # and one staging directory per PREFIX: two calls in one build must not overwrite each other's.
+  set(_pgseed_component "${_pgseed_PREFIX}initdb")
   set(_pgseed_initdb_dir "docker-entrypoint-initdb.d")
   install(PROGRAMS "${_pgseed_init_script}"
     DESTINATION "${_pgseed_initdb_dir}"
-    RENAME "${PGSEED_INITDB_ORDER}-pgseed-restore.sh"
-    COMPONENT initdb EXCLUDE_FROM_ALL)
+    RENAME "${PGSEED_INITDB_ORDER}-${_pgseed_PREFIX}pgseed-restore.sh"
+    COMPONENT "${_pgseed_component}" EXCLUDE_FROM_ALL)
   # Resolved at install time: the links move with every generate-dump.
   install(CODE "
     set(_pgseed_environment \"${PGSEED_ENVIRONMENT}\")
     if(DEFINED ENV{PGSEED_ENVIRONMENT} AND NOT \"\$ENV{PGSEED_ENVIRONMENT}\" STREQUAL \"\")
       set(_pgseed_environment \"\$ENV{PGSEED_ENVIRONMENT}\")
     endif()
-    set(_pgseed_dump_dir \"${PGSEED_DUMP_DIR}\")
+    set(_pgseed_dump_dir \"${_pgseed_DUMP_DIR}\")
     if(DEFINED ENV{PGSEED_DUMP_DIR} AND NOT \"\$ENV{PGSEED_DUMP_DIR}\" STREQUAL \"\")
       set(_pgseed_dump_dir \"\$ENV{PGSEED_DUMP_DIR}\")
     endif()
@@ -158,15 +213,17 @@ function(pgseed_add_database_targets)
         file(COPY_FILE \"\${_pgseed_real}\" \"\${_pgseed_copy}\")
       else()
         message(WARNING \"pgseed: no \${_pgseed_link}; the init script will start an empty database. \"
-                        \"Run the generate-dump target first.\")
+                        \"Run the ${_pgseed_PREFIX}generate-dump target first.\")
         file(REMOVE \"\${_pgseed_copy}\")
       endif()
     endforeach()
-  " COMPONENT initdb EXCLUDE_FROM_ALL)
+  " COMPONENT "${_pgseed_component}" EXCLUDE_FROM_ALL)
 
+  set(_pgseed_staging "${CMAKE_BINARY_DIR}/${_pgseed_PREFIX}initdb")
   add_custom_target(${_pgseed_PREFIX}install-initdb
-    COMMAND "${CMAKE_COMMAND}" --install "${CMAKE_BINARY_DIR}" --component initdb --prefix "${CMAKE_BINARY_DIR}/initdb"
-    COMMENT "Staging the init script and the latest ${PGSEED_ENVIRONMENT} dump in ${CMAKE_BINARY_DIR}/initdb"
+    COMMAND "${CMAKE_COMMAND}" --install "${CMAKE_BINARY_DIR}" --component "${_pgseed_component}"
+            --prefix "${_pgseed_staging}"
+    COMMENT "Staging the init script and the latest ${PGSEED_ENVIRONMENT} dump in ${_pgseed_staging}"
     VERBATIM)
   _pgseed_add_sharing_targets()
 endfunction()
@@ -182,3 +239,5 @@ function(_pgseed_add_target name comment)
     add_dependencies(${name} ${_pgseed_DEPENDS})
   endif()
 endfunction()
+
+cmake_policy(POP)

@@ -4,18 +4,19 @@ include_guard(GLOBAL)
 
 # The check compares the project with the dump that generate-dump writes, so it takes the same
 # environment, dump directory and seed set (PGSEED_SEED_SET) as generate-dump.
-function(_pgseed_check_arguments out_var project_dir environment)
+function(_pgseed_check_arguments out_var project_dir environment dump_dir)
   set(_pgseed_arguments check --project-dir "${project_dir}" --environment "${environment}"
-                              --dump-dir "${PGSEED_DUMP_DIR}")
+                              --dump-dir "${dump_dir}")
   foreach(_pgseed_setting IN LISTS PGSEED_SEED_SET)
     list(APPEND _pgseed_arguments --set "${_pgseed_setting}")
   endforeach()
   set(${out_var} "${_pgseed_arguments}" PARENT_SCOPE)
 endfunction()
 
-# Called from pgseed_add_database_targets with its resolved executable, project directory and DEPENDS.
-function(_pgseed_add_check_dump_target prefix executable project_dir)
-  _pgseed_check_arguments(_pgseed_arguments "${project_dir}" "${PGSEED_ENVIRONMENT}")
+# Called from pgseed_add_database_targets with its resolved executable, project directory, dump
+# directory and DEPENDS.
+function(_pgseed_add_check_dump_target prefix executable project_dir dump_dir)
+  _pgseed_check_arguments(_pgseed_arguments "${project_dir}" "${PGSEED_ENVIRONMENT}" "${dump_dir}")
   add_custom_target(${prefix}check-dump
     COMMAND ${executable} ${_pgseed_arguments}
     WORKING_DIRECTORY "${project_dir}"
@@ -28,7 +29,7 @@ function(_pgseed_add_check_dump_target prefix executable project_dir)
 endfunction()
 
 function(pgseed_add_dump_check)
-  cmake_parse_arguments(PARSE_ARGV 0 _pgseed "" "NAME;PREFIX;ENVIRONMENT;PGSEED_EXECUTABLE;PROJECT_DIR" "")
+  cmake_parse_arguments(PARSE_ARGV 0 _pgseed "" "NAME;PREFIX;ENVIRONMENT;PGSEED_EXECUTABLE;PROJECT_DIR;DUMP_DIR" "")
   if(_pgseed_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "pgseed_add_dump_check: unknown arguments: ${_pgseed_UNPARSED_ARGUMENTS}")
   endif()
@@ -41,6 +42,14 @@ function(pgseed_add_dump_check)
   if(NOT _pgseed_PROJECT_DIR)
     set(_pgseed_PROJECT_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
   endif()
+  # The same rule as pgseed_add_database_targets: DUMP_DIR, else PGSEED_DUMP_DIR, else the project's.
+  if(_pgseed_DUMP_DIR)
+    cmake_path(ABSOLUTE_PATH _pgseed_DUMP_DIR BASE_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}" NORMALIZE)
+  elseif(NOT PGSEED_DUMP_DIR STREQUAL "")
+    set(_pgseed_DUMP_DIR "${PGSEED_DUMP_DIR}")
+  else()
+    set(_pgseed_DUMP_DIR "${_pgseed_PROJECT_DIR}/dumps")
+  endif()
   if(NOT _pgseed_PGSEED_EXECUTABLE)
     if(TARGET pgseed::pgseed)
       set(_pgseed_PGSEED_EXECUTABLE "$<TARGET_FILE:pgseed::pgseed>")
@@ -49,7 +58,7 @@ function(pgseed_add_dump_check)
       set(_pgseed_PGSEED_EXECUTABLE "${_pgseed_found_executable}")
     endif()
   endif()
-  _pgseed_check_arguments(_pgseed_arguments "${_pgseed_PROJECT_DIR}" "${_pgseed_ENVIRONMENT}")
+  _pgseed_check_arguments(_pgseed_arguments "${_pgseed_PROJECT_DIR}" "${_pgseed_ENVIRONMENT}" "${_pgseed_DUMP_DIR}")
   # The exit code decides: 0 fresh; 6 stale or no dump; anything else (unreadable metadata, a broken
   # profile) fails the test too.
   add_test(NAME "${_pgseed_NAME}"

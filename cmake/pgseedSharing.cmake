@@ -41,7 +41,8 @@ set_property(CACHE PGSEED_SHARING PROPERTY STRINGS lfs externaldata)
 set(PGSEED_OBJECT_STORES "" CACHE STRING "ExternalData object stores (directories), searched in order; dumps go into the first")
 set(PGSEED_URL_TEMPLATES "" CACHE STRING "ExternalData URL templates with %(algo) and %(hash), tried in order")
 
-# Called at the start of pgseed_add_database_targets(), in its scope (it reads _pgseed_PREFIX).
+# Called at the start of pgseed_add_database_targets(), in its scope (it reads _pgseed_PREFIX and
+# the call's resolved dump directory, _pgseed_DUMP_DIR).
 # Sets there:
 #   _pgseed_sharing_arguments  for dump and publish: the mode and the stores (empty with lfs)
 #   _pgseed_fetched_arguments  for restore, verify and reset: the fetched dump and its metadata
@@ -68,7 +69,7 @@ function(_pgseed_sharing_setup)
   set(_pgseed_name "${PGSEED_ENVIRONMENT}-seeded-latest.dump")
   # ExternalData puts the file at the link's path under its binary root: <build>/pgseed/dumps/<name>.
   set(_pgseed_fetched "${CMAKE_CURRENT_BINARY_DIR}/pgseed/${_pgseed_PREFIX}dumps/${_pgseed_name}")
-  set(_pgseed_metadata "${PGSEED_DUMP_DIR}/${PGSEED_ENVIRONMENT}-seeded-latest.metadata.json")
+  set(_pgseed_metadata "${_pgseed_DUMP_DIR}/${PGSEED_ENVIRONMENT}-seeded-latest.metadata.json")
   set(_pgseed_sharing_arguments "${_pgseed_arguments}" PARENT_SCOPE)
   set(_pgseed_fetched_arguments "${_pgseed_fetched}" "--metadata=${_pgseed_metadata}" PARENT_SCOPE)
   set(_pgseed_fetched_dump "${_pgseed_fetched}" PARENT_SCOPE)
@@ -82,7 +83,7 @@ function(_pgseed_add_sharing_targets)
   endif()
   set(_pgseed_fetch "${_pgseed_PREFIX}fetch-dumps")
   set(_pgseed_name "${PGSEED_ENVIRONMENT}-seeded-latest.dump")
-  set(_pgseed_link "${PGSEED_DUMP_DIR}/${_pgseed_name}.sha256")
+  set(_pgseed_link "${_pgseed_DUMP_DIR}/${_pgseed_name}.sha256")
   if(EXISTS "${_pgseed_link}")
     # ExternalData prefers a real file beside the link over the link, and the producer's dump
     # directory has one (the latest link), possibly older than a link just pulled. A directory with
@@ -112,10 +113,10 @@ function(_pgseed_add_sharing_targets)
     # Once the link appears (a dump, a pull), the next build configures again and fetches it: a
     # directory changes when an entry is added. A dump directory that does not exist yet is watched
     # through its parent, where it will appear.
-    if(IS_DIRECTORY "${PGSEED_DUMP_DIR}")
-      set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${PGSEED_DUMP_DIR}")
+    if(IS_DIRECTORY "${_pgseed_DUMP_DIR}")
+      set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_pgseed_DUMP_DIR}")
     else()
-      get_filename_component(_pgseed_parent "${PGSEED_DUMP_DIR}" DIRECTORY)
+      get_filename_component(_pgseed_parent "${_pgseed_DUMP_DIR}" DIRECTORY)
       if(IS_DIRECTORY "${_pgseed_parent}")
         set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_pgseed_parent}")
       endif()

@@ -26,6 +26,7 @@ packages=(
   libpqxx-dev nlohmann-json3-dev libssl-dev catch2
   postgresql-15 postgresql-client-15 openssl shellcheck
   curl python3  # pgseed publish over http(s); the sharing tests' object server
+  dpkg-dev file  # cpack -G DEB: dpkg-shlibdeps, and file to find the ELF files it reads
 )
 
 log() { printf 'bootstrap: %s\n' "$*" >&2; }

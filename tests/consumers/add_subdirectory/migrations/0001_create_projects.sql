@@ -1,0 +1,4 @@
+CREATE TABLE projects (
+  id   bigserial PRIMARY KEY,
+  name text NOT NULL
+);

@@ -1,0 +1,4 @@
+CREATE TABLE genres (
+  id   integer PRIMARY KEY,
+  name text NOT NULL UNIQUE
+);

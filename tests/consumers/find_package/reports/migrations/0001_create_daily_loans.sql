@@ -1,0 +1,4 @@
+CREATE TABLE daily_loans (
+  day   date PRIMARY KEY,
+  loans integer NOT NULL
+);
