@@ -156,7 +156,7 @@ TEST_CASE("check: each change to the project makes the dump stale, naming the ch
   }
 }
 
-TEST_CASE("check: no dump is the stale code with a hint; unreadable metadata is a refused dump", "[integration][check]") {
+TEST_CASE("check: no dump is the stale code with a hint, and unreadable metadata is a refused dump", "[integration][check]") {
   testing::ScratchProject project;
   const auto none = check(project);
   INFO(none.out << none.err);

@@ -124,7 +124,7 @@ TEST_CASE("a profile path written another way records the same seed file", "[uni
   CHECK(parts.seed_files.size() == 2);
 }
 
-TEST_CASE("plain SQL seeds record their files and no profile; a bad --set is a usage error", "[unit][inputs]") {
+TEST_CASE("plain SQL seeds record their files and no profile, and a bad --set is a usage error", "[unit][inputs]") {
   testing::ScratchProject project;
   project.write("seeds/qa/001_users.sql", "INSERT INTO users (email) VALUES ('a@example.com');\n");
   project.write("seeds/qa/notes.txt", "not a seed file\n");
@@ -192,7 +192,7 @@ TEST_CASE("every part changes the fingerprint and is named by input_differences"
   }
 }
 
-TEST_CASE("inputs round-trip through the metadata; old metadata has none; a broken field is invalid", "[unit][inputs][metadata]") {
+TEST_CASE("inputs round-trip through the metadata, old metadata has none, a broken field is invalid", "[unit][inputs][metadata]") {
   testing::ScratchProject project;
   core::DumpMetadata metadata;
   metadata.environment = "dev";
