@@ -70,14 +70,16 @@ public:
     if (!is_zstd_file(verified.resolved_path)) return;
     const auto started = std::chrono::steady_clock::now();
     const std::string name = "." + verified.resolved_path.filename().string() + ".plain";
+    const auto create_in = [&](const fs::path& directory) {
+      for (const auto& removed : util::remove_abandoned_temporaries(directory)) {
+        reporter.info("removed " + removed.filename().string() + ", left behind by a pgseed run that is gone");
+      }
+      file_.emplace(directory / name);
+    };
     try {
-      const fs::path directory = verified.resolved_path.parent_path();
-      util::remove_abandoned_temporaries(directory);
-      file_.emplace(directory / name);
+      create_in(verified.resolved_path.parent_path());
     } catch (const std::exception&) {
-      const fs::path directory = fs::temp_directory_path();
-      util::remove_abandoned_temporaries(directory);
-      file_.emplace(directory / name);
+      create_in(fs::temp_directory_path());
     }
     const std::string dump = verified.dump_path.filename().string();
     util::Command decompress;
