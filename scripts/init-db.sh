@@ -213,12 +213,16 @@ SQL
   }
   local restore_started; restore_started=$(_pgseed_now)
   # A zstd dump (pgseed's default) is decompressed first, because pg_restore -j needs a file it can
-  # seek in. It goes to the container's temporary directory, never into the data volume; a killed
-  # start's leftover is removed here (nothing else in the container runs this script meanwhile).
-  local restore_file=$dump
+  # seek in. It goes to the temporary directory, never into the data volume, named after this shell's
+  # pid: a killed start's leftover is removed once its pid is gone, and a start running beside this
+  # one (a shared /tmp outside a container) keeps its file.
+  local restore_file=$dump leftover owner
   if [ "$(head -c 4 "$dump" | od -An -tx1 | tr -d ' \n')" = 28b52ffd ]; then
-    rm -f "${TMPDIR:-/tmp}"/pgseed-init-*.dump
-    if ! restore_file=$(mktemp "${TMPDIR:-/tmp}/pgseed-init-XXXXXX.dump") || ! zstd -dcq -- "$dump" > "$restore_file"; then
+    for leftover in "${TMPDIR:-/tmp}"/pgseed-init-*.dump; do
+      owner=${leftover##*/pgseed-init-}; owner=${owner%%-*}
+      { [ -e "$leftover" ] && ! kill -0 "$owner" 2>/dev/null && rm -f "$leftover"; } || true
+    done
+    if ! restore_file=$(mktemp "${TMPDIR:-/tmp}/pgseed-init-$$-XXXXXX.dump") || ! zstd -dcq -- "$dump" > "$restore_file"; then
       rm -f "$restore_file"
       _pgseed_fail "cannot decompress $dump into ${TMPDIR:-/tmp} (is zstd installed, is there space?); $database was left empty"
       return 1
