@@ -3,6 +3,9 @@
 # one server, alternating, several rounds. Prints medians and the ratio pgseed / bare.
 #
 #   bash ci/bench.sh [rounds]      (default 5; needs ~4 GB of disk and about 15 minutes)
+#   PGSEED_BENCH_ONLY=format,growth bash ci/bench.sh 3   only the dump-format and growth sections
+#   (issue 11; growth seeds the profile at 4x too: ~8 GB more and 10 more minutes, fewer rounds
+#   with PGSEED_GROWTH_ROUNDS)
 #
 # The reference database is the example app's `bench` seed set: >= 2M rows, >= 400 MB.
 # PGSEED_BENCH_ENV=dev bash ci/bench.sh 1 runs every step on the small dev set in a minute or two: a
@@ -72,6 +75,174 @@ echo "reference: $rows rows, $((size / 1048576)) MiB, seeded in $(awk -v a="$t0"
 
 dumps=$work/dumps
 mkdir -p "$dumps"
+# ---- issue 11: the dump format, and the growth curve ----
+# PGSEED_BENCH_ONLY=format (or growth, or format,growth) runs only these sections after the
+# reference database, then prints their verdicts and stops.
+bench_only=${PGSEED_BENCH_ONLY:-}
+bench_wants() { [ -z "$bench_only" ] || [[ ",$bench_only," == *",$1,"* ]]; }
+med() { printf '%s\n' "$@" | median; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN{print b-a}'; }
+mib() { awk -v s="$1" 'BEGIN{printf "%.0f", s/1048576}'; }
+# seconds of a restore into a fresh database, as pgseed and the init script run it (-j2, lz4)
+fresh_restore() {
+  "$bindir/dropdb" --if-exists format_target 2>/dev/null
+  "$bindir/createdb" format_target
+  PGOPTIONS=$lz4_options "$bindir/pg_restore" -j2 --no-owner --no-acl --exit-on-error -d format_target "$1"
+}
+lz4_options="-c default_toast_compression=lz4"
+# The per-variant series are space-separated strings, split on purpose.
+# shellcheck disable=SC2086
+if bench_wants format; then
+  # pg_dump -Fc -Z0 piped through zstd, at two levels and two thread counts, against -Fc -Z1
+  # (pgseed's format until issue 11). First start = decompression to a file (pg_restore -j needs one
+  # it can seek in) + createdb + pg_restore -j2.
+  zstd_variants=("1 0" "3 0" "1 1" "3 1")  # level, zstd -T (0: one thread per core)
+  declare -A t_zdump t_zready t_zfirst zsize
+  declare -a t_z1_dump t_z1_first t_pgseed_zdump t_bare_zdump t_pgseed_zsnapshot
+  for ((r = 1; r <= rounds; r++)); do
+    step "format round $r of $rounds: pg_dump -Fc -Z1"
+    a=$(now); "$bindir/pg_dump" -Fc -Z1 -f "$work/f-z1.dump" bench_ref; t_z1_dump+=("$(since "$a")")
+    size_f_z1=$(stat -c %s "$work/f-z1.dump")
+    for v in "${zstd_variants[@]}"; do
+      read -r level threads <<<"$v"
+      step "format round $r of $rounds: pg_dump -Fc -Z0 | zstd -$level -T$threads"
+      a=$(now); "$bindir/pg_dump" -Fc -Z0 bench_ref | zstd -q -"$level" -T"$threads" -c >"$work/f-$level-$threads.dump.zst"
+      t_zdump[$v]+=" $(since "$a")"
+      zsize[$v]=$(stat -c %s "$work/f-$level-$threads.dump.zst")
+    done
+    step "format round $r of $rounds: first start from -Z1"
+    a=$(now); fresh_restore "$work/f-z1.dump"; t_z1_first+=("$(since "$a")")
+    for level in 1 3; do
+      step "format round $r of $rounds: first start from zstd -$level"
+      a=$(now); zstd -dcq "$work/f-$level-0.dump.zst" >"$work/f-plain.dump"; t_zready[$level]+=" $(since "$a")"
+      fresh_restore "$work/f-plain.dump"; t_zfirst[$level]+=" $(since "$a")"
+      rm -f "$work/f-plain.dump"
+    done
+    # pgseed's own cost on top of the same pipeline (default level), and where it goes: `snapshot`
+    # is the same writer without dump's migrate and seed checks.
+    step "format round $r of $rounds: pgseed dump, pgseed snapshot, bare pg_dump | zstd -1"
+    a=$(now); "$bindir/pg_dump" -Fc -Z0 --exclude-table=public.pgseed_provenance bench_ref | zstd -q -1 -T0 -c >"$work/f-bare.dump.zst"
+    t_bare_zdump+=("$(since "$a")")
+    a=$(now); "$pgseed" dump -q -C "$root" -e "$bench_env" --dump-dir "$work/fdumps" --database-url "$(url bench_ref)" >/dev/null
+    t_pgseed_zdump+=("$(since "$a")")
+    a=$(now); "$pgseed" snapshot -q --replace --snapshot-dir "$work/fsnapshots" --database-url "$(url bench_ref)" fmt >/dev/null
+    t_pgseed_zsnapshot+=("$(since "$a")")
+    rm -rf "$work/fdumps"
+  done
+  echo
+  echo "dump format (medians of $rounds rounds, seconds; first start = decompress + createdb + pg_restore -j2, lz4)"
+  z1d=$(med "${t_z1_dump[@]}"); z1f=$(med "${t_z1_first[@]}")
+  printf '%-30s %8s %9s %10s %10s %12s\n' format dump size "dump/Z1" "size/Z1" "first start"
+  printf '%-30s %8.2f %5s MiB %10s %10s %12.2f\n' "pg_dump -Fc -Z1" "$z1d" "$(mib "$size_f_z1")" 1.000 1.000 "$z1f"
+  for v in "${zstd_variants[@]}"; do
+    read -r level threads <<<"$v"
+    d=$(med ${t_zdump[$v]})
+    first=""; ready=""
+    if [ "$threads" = 0 ]; then
+        first=$(med ${t_zfirst[$level]}); ready=$(med ${t_zready[$level]})
+    fi
+    printf '%-30s %8.2f %5s MiB %10s %10s %12s %s\n' "pg_dump -Z0 | zstd -$level -T$threads" "$d" "$(mib "${zsize[$v]}")" \
+      "$(ratio "$d" "$z1d")" "$(ratio "${zsize[$v]}" "$size_f_z1")" "${first:+$(printf '%.2f' "$first")}" \
+      "${ready:+(pg_restore can start after $(printf '%.2f' "$ready") s)}"
+  done
+  dflt=$(med ${t_zdump["1 0"]})
+  verdict "dump, zstd -1 -T0 / -Fc -Z1 (speed)" "$(ratio "$z1d" "$dflt")" ge 2
+  verdict "dump, zstd -1 -T0 / -Fc -Z1 (size)" "$(ratio "${zsize["1 0"]}" "$size_f_z1")" le 0.5
+  pzd=$(med "${t_pgseed_zdump[@]}"); bzd=$(med "${t_bare_zdump[@]}"); pzs=$(med "${t_pgseed_zsnapshot[@]}")
+  printf '%-44s %9.2f   bare %6.2f   ratio %s\n' "pgseed dump (existing db) vs bare pipeline" "$pzd" "$bzd" "$(ratio "$pzd" "$bzd")"
+  printf '%-44s %9.2f   bare %6.2f   ratio %s\n' "pgseed snapshot vs bare pipeline" "$pzs" "$bzd" "$(ratio "$pzs" "$bzd")"
+  verdict "dump, pgseed / bare pg_dump | zstd (time)" "$(ratio "$pzd" "$bzd")" le 1.15
+  rm -f "$work"/f-*.dump "$work"/f-*.dump.zst
+fi
+# shellcheck disable=SC2086
+if bench_wants growth; then
+  # The bench profile at 1x and 4x (seed --scale 4): dump, restore into a fresh database and reset
+  # (template clone + swap), with pgseed's own peak RSS. VmHWM in /proc/<pid>/status is the kernel's
+  # high-water mark of that one process's resident set, so sampling it every 20 ms misses nothing but
+  # growth in the last 20 ms before exit; children (pg_dump, zstd, pg_restore) are other processes and
+  # not counted. (/usr/bin/time -v would report the largest of pgseed and its waited-for children.)
+  growth_rounds=${PGSEED_GROWTH_ROUNDS:-$rounds}
+  timed_rss() {  # timed_rss <command...>: prints "<seconds> <peak RSS kB>"
+    local a pid hwm=0 v status=0
+    a=$(now)
+    "$@" >/dev/null &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+      v=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+      [ -n "$v" ] && hwm=$v
+      sleep 0.02
+    done
+    wait "$pid" || status=$?
+    [ "$status" -eq 0 ] || { echo "bench: $* failed ($status)" >&2; return 1; }
+    echo "$(since "$a") $hwm"
+  }
+  declare -A g_rows g_mib g_dump g_restore g_reset g_rss_dump g_rss_restore
+  for scale in 1 4; do
+    if [ "$scale" = 1 ]; then
+      gdb=bench_ref; scale_args=(); gproject=$root
+    else
+      gdb=bench_x$scale; scale_args=(--scale "$scale")
+      step "growth: seeding the $bench_env profile at ${scale}x (not timed)"
+      # price_data_5min is unique on (coin, ts): every coin's block of 5-minute steps (4 weeks)
+      # must grow with the scale, in a copy of the project, or --scale stops at the 4-week cycle.
+      gproject=$work/project-x$scale
+      mkdir -p "$gproject"; cp -r "$root/migrations" "$root/seeds" "$gproject/"
+      sed -i "s/\"block\": 40320/\"block\": $((40320 * scale))/; s/\"cycle\": 40320/\"cycle\": $((40320 * scale))/" \
+        "$gproject/seeds/$bench_env.json"
+      "$bindir/dropdb" --if-exists "$gdb" 2>/dev/null; "$bindir/createdb" "$gdb"
+      "$pgseed" migrate -q -C "$gproject" --database-url "$(url "$gdb")" >/dev/null
+      "$pgseed" seed -q -C "$gproject" -e "$bench_env" "${scale_args[@]}" --database-url "$(url "$gdb")" >/dev/null
+      "$bindir/psql" -qc "analyze" "$gdb"
+    fi
+    g_rows[$scale]=$("$bindir/psql" -Atc "select sum(n_live_tup) from pg_stat_user_tables where relname not like 'pgseed%'" "$gdb")
+    g_mib[$scale]=$(( $("$bindir/psql" -Atc "select pg_database_size('$gdb')" "$gdb") / 1048576 ))
+    gdir=$work/growth-$scale
+    # reset's template is built from the dump once, untimed; each timed reset clones it
+    for ((r = 1; r <= growth_rounds; r++)); do
+      step "growth ${scale}x round $r of $growth_rounds: pgseed dump, restore, reset"
+      rm -rf "$gdir"
+      read -r t k < <(timed_rss "$pgseed" dump -q -C "$gproject" -e "$bench_env" "${scale_args[@]}" --dump-dir "$gdir" --database-url "$(url "$gdb")")
+      g_dump[$scale]+=" $t"; g_rss_dump[$scale]+=" $k"
+      "$bindir/dropdb" --if-exists growth_target 2>/dev/null
+      read -r t k < <(timed_rss "$pgseed" restore -q --yes -j2 --no-safety-snapshot --database-url "$(url growth_target)" "$gdir/$bench_env-seeded-latest.dump")
+      g_restore[$scale]+=" $t"; g_rss_restore[$scale]+=" $k"
+      [ "$r" = 1 ] && "$pgseed" reset -q --yes -C "$gproject" -e "$bench_env" --dump-dir "$gdir" --database-url "$(url growth_reset)" >/dev/null
+      read -r t k < <(timed_rss "$pgseed" reset -q --yes -C "$gproject" -e "$bench_env" --dump-dir "$gdir" --database-url "$(url growth_reset)")
+      g_reset[$scale]+=" $t"
+    done
+    "$bindir/dropdb" --if-exists growth_target 2>/dev/null; "$bindir/dropdb" --if-exists growth_reset 2>/dev/null
+    [ "$scale" = 1 ] || "$bindir/dropdb" --if-exists "$gdb" 2>/dev/null
+  done
+  echo
+  echo "growth curve, $bench_env profile at 1x and 4x (medians of $growth_rounds, seconds; per-row = (t4x/rows4x) / (t1x/rows1x))"
+  printf '%-28s %12s %12s %9s %s\n' "" "1x" "4x" "per-row" "target"
+  printf '%-28s %12s %12s\n' "rows" "${g_rows[1]}" "${g_rows[4]}"
+  printf '%-28s %8s MiB %8s MiB\n' "database size" "${g_mib[1]}" "${g_mib[4]}"
+  for what in dump restore reset; do
+    declare -n series="g_$what"
+    one=$(med ${series[1]}); four=$(med ${series[4]})
+    per=$(awk -v a="$one" -v b="$four" -v r1="${g_rows[1]}" -v r4="${g_rows[4]}" 'BEGIN{printf "%.3f", (b/r4)/(a/r1)}')
+    printf '%-28s %12.2f %12.2f %9s %s\n' "$what" "$one" "$four" "$per" "<= 1.10"
+    verdict "growth 1x->4x, $what time per row" "$per" le 1.10
+    unset -n series
+  done
+  printf '%-28s %12s %12s\n' "physical first start" "(issue 11 parts 1-2: not measured by this section)" ""
+  for what in dump restore; do
+    declare -n series="g_rss_$what"
+    one=$(printf '%s\n' ${series[1]} | sort -n | tail -1); four=$(printf '%s\n' ${series[4]} | sort -n | tail -1)
+    printf '%-28s %9s MiB %9s MiB %9s %s\n' "pgseed peak RSS, $what" "$((one / 1024))" "$((four / 1024))" "$(ratio "$four" "$one")" "< 64 MiB, flat"
+    verdict "pgseed peak RSS during $what at 4x (MiB)" "$((four / 1024))" le 64
+    verdict "pgseed peak RSS during $what, 4x / 1x" "$(ratio "$four" "$one")" le 1.10
+    unset -n series
+  done
+fi
+if [ -n "$bench_only" ]; then
+  echo
+  echo "verdicts (PGSEED_BENCH_ONLY=$bench_only, $rounds round(s), $bench_env seed set, $(($(date +%s) - bench_started)) s in all)"
+  printf '%s\n' "${verdicts[@]}"
+  exit 0
+fi
+
 declare -a t_pgseed_replace t_pgseed_dump t_bare_dump t_pgseed_restore t_bare_restore t_bare_restore_lz4 t_pgseed_sha t_bare_sha t_bare_dump_z6
 # pgseed stores large values with lz4 (src/pgseed/core/toast_compression.h). The bare tool is timed
 # as users run it, with the server's default pglz, and again with lz4, to show what the setting is

@@ -16,8 +16,8 @@
 # named <db>_pgseed_init_<hex> (a half-built scratch) or <db>_pgseed_old_<hex> (the image's empty
 # database, already replaced); both are safe to drop, see README.
 #
-# Uses only what the image ships: bash, coreutils, psql, pg_restore, and openssl for hashing where the
-# image has it. The metadata is parsed as JSON by the temporary server (jsonb), which touches no data.
+# Uses only what the image ships: bash, coreutils, psql, pg_restore, zstd, and openssl for hashing
+# where the image has it. The metadata is parsed as JSON by the temporary server (jsonb), which touches no data.
 # Works executed or sourced (the image sources .sh files that are not executable); when sourced it
 # returns, never exits.
 #
@@ -212,12 +212,30 @@ DROP DATABASE IF EXISTS :"db";
 SQL
   }
   local restore_started; restore_started=$(_pgseed_now)
+  # A zstd dump (pgseed's default) is decompressed first, because pg_restore -j needs a file it can
+  # seek in. It goes to the temporary directory, never into the data volume, named after this shell's
+  # pid: a killed start's leftover is removed once its pid is gone, and a start running beside this
+  # one (a shared /tmp outside a container) keeps its file.
+  local restore_file=$dump leftover owner
+  if [ "$(head -c 4 "$dump" | od -An -tx1 | tr -d ' \n')" = 28b52ffd ]; then
+    for leftover in "${TMPDIR:-/tmp}"/pgseed-init-*.dump; do
+      owner=${leftover##*/pgseed-init-}; owner=${owner%%-*}
+      { [ -e "$leftover" ] && ! kill -0 "$owner" 2>/dev/null && rm -f "$leftover"; } || true
+    done
+    if ! restore_file=$(mktemp "${TMPDIR:-/tmp}/pgseed-init-$$-XXXXXX.dump") || ! zstd -dcq -- "$dump" > "$restore_file"; then
+      rm -f "$restore_file"
+      _pgseed_fail "cannot decompress $dump into ${TMPDIR:-/tmp} (is zstd installed, is there space?); $database was left empty"
+      return 1
+    fi
+    _pgseed_log "decompressed $(basename "$dump")$(_pgseed_elapsed "$restore_started")"
+  fi
   # The comment (psql's \l+) tells whoever finds this database after a killed first start what it is.
   _pgseed_psql --dbname template1 -v db="$scratch" -v owner="$_pgseed_user" -v target="$database" <<'SQL' || {
 CREATE DATABASE :"db" OWNER :"owner" TEMPLATE template0;
 SELECT format('COMMENT ON DATABASE %I IS %L', :'db',
   'pgseed-init: scratch restore for ' || :'target' || ', left by a killed first start: incomplete, drop it') \gexec
 SQL
+    [ "$restore_file" = "$dump" ] || rm -f "$restore_file"
     _pgseed_fail "cannot create scratch database $scratch"; return 1
   }
   # --no-owner/--no-acl: every object belongs to POSTGRES_USER, whoever made the dump.
@@ -228,10 +246,12 @@ SQL
   local restore_options=${PGOPTIONS:-}
   if [ "$lz4" = t ]; then restore_options+="${restore_options:+ }-c default_toast_compression=lz4"; fi
   if ! PGOPTIONS=$restore_options pg_restore --jobs="$jobs" --no-owner --no-acl --exit-on-error \
-      --username "$_pgseed_user" --no-password --dbname "$scratch" "$dump"; then
+      --username "$_pgseed_user" --no-password --dbname "$scratch" "$restore_file"; then
+    [ "$restore_file" = "$dump" ] || rm -f "$restore_file"
     _pgseed_drop_scratch
     _pgseed_fail "pg_restore of $dump failed; $database was left empty"; return 1
   fi
+  [ "$restore_file" = "$dump" ] || rm -f "$restore_file"
   _pgseed_log "restored into $scratch with $jobs jobs$([ "$lz4" = t ] && echo ', lz4 for large values')$(_pgseed_elapsed "$restore_started")"
 
   # The restored tables against recordCounts, both ways, as `pgseed restore` checks them: the user

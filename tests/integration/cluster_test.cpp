@@ -199,7 +199,7 @@ TEST_CASE("a SIGKILL during pg_dump stops pg_dump, and the next dump removes its
   while (pg_dump.empty() && std::chrono::steady_clock::now() < deadline && testing::process_alive(pgseed)) {
     // The pg_dump that writes the dump, not the one asked for its version.
     for (const pid_t pid : testing::descendant_processes(pgseed, "pg_dump")) {
-      if (testing::describe_process(pid).find("--file=") != std::string::npos) pg_dump.push_back(pid);
+      if (testing::describe_process(pid).find("--snapshot=") != std::string::npos) pg_dump.push_back(pid);
     }
   }
   ::kill(pgseed, SIGKILL);

@@ -310,11 +310,15 @@ TEST_CASE("a dump newer than the server or pg_restore is refused before anything
   SECTION("an archive whose header is newer than this pg_restore") {
     // Custom-format header: "PGDMP", then major, minor, revision of the archive format.
     const fs::path copy = dump.parent_path() / "newer-header.dump";
-    std::string bytes = testing::read_text(dump);
+    util::Command decompress;  // the header is inside the zstd stream
+    decompress.argv = {"zstd", "-dcq", dump.string()};
+    std::string bytes = util::run_command(decompress).stdout_text;
+    REQUIRE(bytes.rfind("PGDMP", 0) == 0);
     bytes[6] = 99;
     testing::write_text(copy, bytes);
     auto metadata = core::DumpMetadata::from_json(original);
     metadata.file = copy.filename().string();
+    metadata.size_bytes = fs::file_size(copy);
     metadata.checksum = util::sha256_file(copy).sha256;
     testing::write_text(core::metadata_path_for(copy), metadata.to_json());
     const auto run = run_pgseed(restore_args(copy, target));

@@ -27,6 +27,8 @@ struct ArchiveRequest {
   // The archive's file name, once the git commit and the time are known.
   std::function<std::string(const SourceVersion&, util::SystemTime)> file_name;
   DumpMetadata metadata;                 // kind, environment or database, note, table patterns
+  // zstd level of the whole archive (pg_dump -Z0 piped through zstd); 0 writes it uncompressed.
+  // See docs/benchmarks.md for why zstd, and why level 1.
   int compression = 1;
   EmptyDatabase empty_database = EmptyDatabase::refuse;
   util::AtomicFile::Overwrite overwrite = util::AtomicFile::Overwrite::refuse;
@@ -40,5 +42,16 @@ struct ArchiveResult {
 
 ArchiveResult write_archive(const pg::ConnInfo& target, const pg::PgTools& tools, const ArchiveRequest& request,
                             Reporter& reporter);
+
+// Whether the file is a zstd stream (pgseed's archives since zstd became the default) rather than a
+// custom-format archive pg_restore reads directly (older ones, written with pg_dump -Z1). The file
+// says what it is: the metadata is not trusted for this.
+bool is_zstd_file(const std::filesystem::path& archive);
+
+// The zstd program; Error(failure) with a hint when it is not installed.
+std::filesystem::path zstd_program();
+
+// `pg_restore --list` of an archive of either kind (a zstd one is decompressed as it is read).
+util::CommandResult list_archive(const pg::PgTools& tools, const std::filesystem::path& archive);
 
 }  // namespace pgseed::core

@@ -21,8 +21,8 @@ namespace {
 
 void check_options(const DumpOptions& options) {
   check_name("environment", options.environment);
-  if (options.compression < 0 || options.compression > 9) {
-    throw Error(ExitCode::usage, "compression level " + std::to_string(options.compression) + " is out of range 0..9");
+  if (options.compression < 0 || options.compression > 19) {
+    throw Error(ExitCode::usage, "compression level " + std::to_string(options.compression) + " is out of range 0..19");
   }
 }
 

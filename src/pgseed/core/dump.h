@@ -19,7 +19,7 @@ struct DumpOptions {
   ProjectLayout project;
   std::string environment = "dev";
   seed::CountOverrides counts;  // --set / --scale for the seed step
-  int compression = 1;  // pg_dump -Z; see docs/benchmarks.md for why 1
+  int compression = 1;  // zstd level (0: none); see docs/benchmarks.md for why 1
   EmptyDatabase empty_database = EmptyDatabase::refuse;
   SharingOptions sharing;  // externaldata: also the content link and the object in the first local store
 };

@@ -22,6 +22,7 @@ std::string DumpMetadata::to_json() const {
       {"sizeBytes", size_bytes},
       {"format", format},
       {"compression", compression},
+      {"compressor", compressor},
       {"checksum", checksum},
       {"checksumAlgorithm", checksum_algorithm},
       {"recordCounts", record_counts},
@@ -123,6 +124,11 @@ DumpMetadata DumpMetadata::from_json(const std::string& text) {
   }
   if (document.contains("compression") && document["compression"].is_number_integer()) {
     metadata.compression = document["compression"].get<int>();
+  }
+  metadata.compressor = "pg_dump";
+  if (document.contains("compressor")) {
+    if (!document["compressor"].is_string()) throw MetadataError("field compressor must be a string");
+    metadata.compressor = document["compressor"].get<std::string>();
   }
   metadata.checksum_algorithm = string_field(document, "checksumAlgorithm");
   if (metadata.checksum_algorithm != "sha256") {

@@ -37,6 +37,9 @@ struct DumpMetadata {
   std::uint64_t size_bytes = 0;
   std::string format = "custom";
   int compression = 1;
+  // "zstd": the file is a zstd stream of an uncompressed (-Z0) custom archive, at level
+  // `compression`. "pg_dump" (and absent, in dumps older than it): pg_dump compressed it itself.
+  std::string compressor = "zstd";
   std::string checksum;             // lowercase hex sha256 of the dump
   std::string checksum_algorithm = "sha256";
   RecordCounts record_counts;

@@ -1,5 +1,6 @@
 #include "pgseed/core/restore.h"
 
+#include "pgseed/core/archive.h"
 #include "pgseed/core/inventory.h"
 #include "pgseed/core/locks.h"
 #include "pgseed/core/names.h"
@@ -17,6 +18,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <thread>
 
 namespace pgseed::core {
@@ -57,6 +59,56 @@ private:
   std::map<std::string, std::uint64_t> copied_;
 };
 
+
+// A verified archive as pg_restore can read it. pg_restore -j needs a file it can seek in, so a zstd
+// archive is first decompressed into a hidden temporary file beside it (or in the system's temporary
+// directory when that one is read-only). The temporary goes when this object does, and a killed run's
+// temporary is removed by the next run in that directory, or by `pgseed clean`.
+class PlainArchive {
+public:
+  PlainArchive(const VerifyResult& verified, Reporter& reporter) : plain_(verified) {
+    if (!is_zstd_file(verified.resolved_path)) return;
+    const auto started = std::chrono::steady_clock::now();
+    const std::string name = "." + verified.resolved_path.filename().string() + ".plain";
+    const auto create_in = [&](const fs::path& directory) {
+      for (const auto& removed : util::remove_abandoned_temporaries(directory)) {
+        reporter.info("removed " + removed.filename().string() + ", left behind by a pgseed run that is gone");
+      }
+      file_.emplace(directory / name);
+    };
+    try {
+      create_in(verified.resolved_path.parent_path());
+    } catch (const std::exception&) {
+      create_in(fs::temp_directory_path());
+    }
+    const std::string dump = verified.dump_path.filename().string();
+    util::Command decompress;
+    // The redirection writes into the locked temporary itself; `zstd -o` would replace the file.
+    decompress.argv = {"bash", "-c", "\"$1\" -dcq -- \"$2\" > \"$3\"", "pgseed-decompress", zstd_program().string(),
+                       verified.resolved_path.string(), file_->temporary_path().string()};
+    decompress.on_progress = [&] {
+      std::error_code ignored;
+      const auto written = fs::file_size(file_->temporary_path(), ignored);
+      if (!ignored) reporter.progress("decompressing " + dump, written, 0, ProgressUnit::bytes);
+    };
+    const auto result = util::run_command(decompress);
+    reporter.progress_done();
+    if (!result.ok()) {
+      throw Error(ExitCode::dump_refused, "dump " + verified.dump_path.string() + " cannot be decompressed: " + result.last_error_line(),
+                  "check the free space in " + file_->temporary_path().parent_path().string() + ", or fetch or regenerate the dump");
+    }
+    std::error_code ignored;
+    reporter.info("decompressed " + dump + " to " + human_size(fs::file_size(file_->temporary_path(), ignored)) + " in " +
+                  human_duration(util::seconds_since(started)));
+    plain_.resolved_path = file_->temporary_path();
+  }
+  // The verified archive, its resolved_path naming what pg_restore reads.
+  const VerifyResult& verified() const noexcept { return plain_; }
+
+private:
+  std::optional<util::AtomicFile> file_;
+  VerifyResult plain_;
+};
 
 // The full restore: pg_restore into a scratch database, check, swap.
 void restore_whole(pg::Connection& admin, const pg::ConnInfo& target, const pg::PgTools& tools, const VerifyResult& verified,
@@ -143,9 +195,10 @@ void restore_partial(const pg::ConnInfo& target, const pg::PgTools& tools, const
   const fs::path directory = verified.resolved_path.parent_path();
   util::remove_abandoned_temporaries(directory);
   util::AtomicFile data(directory / (verified.resolved_path.filename().string() + ".data.sql"));
+  const PlainArchive plain(verified, reporter);
   util::Command extract;
   extract.argv = {tools.program("pg_restore").string(), "--data-only", "--no-owner", "--no-acl",
-                  "--file=" + data.temporary_path().string(), verified.resolved_path.string()};
+                  "--file=" + data.temporary_path().string(), plain.verified().resolved_path.string()};
   if (const auto extracted = util::run_command(extract); !extracted.ok()) {
     throw Error(ExitCode::failure, "pg_restore cannot read the data of " + verified.dump_path.string() + ": " +
                                        extracted.last_error_line());
@@ -229,10 +282,7 @@ void check_readable(pg::Connection& admin, const pg::PgTools& tools, const Verif
                 "set PGSEED_PG_BINDIR to a PostgreSQL " + std::to_string(dump_major) + " bin directory; nothing was touched");
   }
   // The archive's own header can be newer than its metadata claims: pg_restore reads it in a moment.
-  util::Command list;
-  list.argv = {tools.program("pg_restore").string(), "--list", verified.resolved_path.string()};
-  list.stdout_mode = util::Stream::discard;
-  if (const auto result = util::run_command(list); !result.ok()) {
+  if (const auto result = list_archive(tools, verified.resolved_path); !result.ok()) {
     throw Error(ExitCode::dump_refused,
                 "dump " + dump + " cannot be read by pg_restore " + restore_tool.text + ": " + result.last_error_line(),
                 "it needs a newer pg_restore (PGSEED_PG_BINDIR), or it is damaged; nothing was touched");
@@ -243,6 +293,7 @@ RecordCounts restore_into_scratch(pg::Connection& admin, const pg::ConnInfo& scr
                                   const VerifyResult& verified, int jobs_wanted, const std::string& for_database,
                                   Reporter& reporter) {
   const int jobs = jobs_wanted > 0 ? jobs_wanted : std::max(1u, std::thread::hardware_concurrency());
+  const PlainArchive plain(verified, reporter);
   reporter.info("restoring " + verified.resolved_path.filename().string() + " into scratch database " + scratch.database() +
                 " (" + std::to_string(jobs) + " jobs)");
   auto phase = std::chrono::steady_clock::now();
@@ -262,7 +313,7 @@ RecordCounts restore_into_scratch(pg::Connection& admin, const pg::ConnInfo& scr
     // --no-owner/--no-acl: a dev dump must restore for whichever role restores it.
     tools.run_client("pg_restore", restore_into,
                      {"--jobs=" + std::to_string(jobs), "--no-owner", "--no-acl", "--exit-on-error",
-                      verified.resolved_path.string()},
+                      plain.verified().resolved_path.string()},
                      [&] { reporter.progress("restoring " + for_database, copied.rows_done(), total_rows, ProgressUnit::rows); });
   } catch (const Error& e) {
     reporter.progress_done();
