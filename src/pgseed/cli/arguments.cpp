@@ -62,7 +62,9 @@ const std::vector<CommandSpec>& command_specs() {
        "<env>-seeded-latest links. Prints the dump's path.",
        {database_url, database_url_file, project_dir, environment, dump_dir, set_count, scale,
         {"allow-empty", 0, nullptr, "dump even when no table has rows"},
-        {"compress", 'Z', "N", "pg_dump compression level 0-9 (default: 1)"}, quiet, help}},
+        {"compress", 'Z', "N", "pg_dump compression level 0-9 (default: 1)"},
+        {"physical", 0, nullptr, "also write <stem>.pgdata.tar.zst, a data directory the init script can start from"},
+        quiet, help}},
       {"restore", "verify a dump or snapshot and restore it without losing the existing database", "[NAME|DUMP]",
        "NAME is a snapshot (pgseed list shows them); DUMP a dump file; the default is\n"
        "<dump-dir>/<env>-seeded-latest.dump. It is verified first. Before an existing database is\n"
@@ -205,6 +207,7 @@ void apply_option(commands::Settings& settings, bool& quiet_flag, const std::str
   else if (name == "quiet") quiet_flag = true;
   else if (name == "allow-empty") settings.allow_empty = true;
   else if (name == "compress") settings.compression = parse_count(name, value, 0, 9);
+  else if (name == "physical") settings.physical = true;
   else if (name == "yes") settings.assume_yes = true;
   else if (name == "force") settings.force = true;
   else if (name == "jobs") settings.jobs = parse_count(name, value, 1, 256);

@@ -20,11 +20,13 @@ struct DumpOptions {
   seed::CountOverrides counts;  // --set / --scale for the seed step
   int compression = 1;  // pg_dump -Z; see docs/benchmarks.md for why 1
   EmptyDatabase empty_database = EmptyDatabase::refuse;
+  bool physical = false;  // also write <stem>.pgdata.tar.zst (core/physical.h)
 };
 
 struct DumpResult {
   std::filesystem::path dump_path;
   std::filesystem::path metadata_path;
+  std::filesystem::path physical_path;  // empty without --physical
   DumpMetadata metadata;
   std::vector<std::string> migrations_applied_now;
   bool seeded_now = false;
