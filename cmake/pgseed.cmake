@@ -41,6 +41,9 @@ Cache variables:
 ``PGSEED_SEED_SET``
   Row counts for the seed step of ``seed`` and ``generate-dump``, as a list: ``users=20;algorithms=30``
   (each becomes ``--set``). Empty: the profile's counts.
+``PGSEED_PHYSICAL``
+  ``ON``: ``generate-dump`` also writes the physical snapshot ``<dump stem>.pgdata.tar.zst``
+  (``pgseed dump --physical``), which the install component copies beside the dump. ``OFF`` by default.
 ``PGSEED_INITDB_ORDER``
   Two-digit prefix of the init script's name, which orders it among other init files: ``10``.
 #]=======================================================================]
@@ -53,6 +56,7 @@ set(PGSEED_DATABASE_URL "" CACHE STRING "Database for pgseed targets (libpq URI)
 set(PGSEED_ENVIRONMENT "dev" CACHE STRING "pgseed environment (seed set and dump names)")
 set(PGSEED_DUMP_DIR "${PROJECT_SOURCE_DIR}/dumps" CACHE PATH "Where pgseed writes and reads dumps")
 set(PGSEED_SEED_SET "" CACHE STRING "Seed row counts, e.g. users=20;algorithms=30")
+set(PGSEED_PHYSICAL OFF CACHE BOOL "generate-dump also writes a physical snapshot (.pgdata.tar.zst) for the init script")
 
 function(pgseed_add_database_targets)
   cmake_parse_arguments(PARSE_ARGV 0 _pgseed "" "PGSEED_EXECUTABLE;PROJECT_DIR;PREFIX" "DEPENDS")
@@ -95,8 +99,12 @@ function(pgseed_add_database_targets)
     migrate ${_pgseed_connection} --project-dir "${_pgseed_PROJECT_DIR}")
   _pgseed_add_target("${_pgseed_PREFIX}seed" "Seeding the ${PGSEED_ENVIRONMENT} database"
     seed ${_pgseed_connection} ${_pgseed_common} ${_pgseed_counts})
+  set(_pgseed_physical "")
+  if(PGSEED_PHYSICAL)
+    set(_pgseed_physical --physical)
+  endif()
   _pgseed_add_target("${_pgseed_PREFIX}generate-dump" "Generating the ${PGSEED_ENVIRONMENT} dump"
-    dump ${_pgseed_connection} ${_pgseed_common} ${_pgseed_dumps} ${_pgseed_counts})
+    dump ${_pgseed_connection} ${_pgseed_common} ${_pgseed_dumps} ${_pgseed_counts} ${_pgseed_physical})
   _pgseed_add_target("${_pgseed_PREFIX}restore-dump" "Restoring the latest ${PGSEED_ENVIRONMENT} dump"
     restore ${_pgseed_connection} ${_pgseed_common} ${_pgseed_dumps})
   _pgseed_add_target("${_pgseed_PREFIX}verify-dump" "Verifying the latest ${PGSEED_ENVIRONMENT} dump"
@@ -133,6 +141,16 @@ function(pgseed_add_database_targets)
         file(REMOVE \"\${_pgseed_copy}\")
       endif()
     endforeach()
+    # The physical snapshot (dump --physical), when the latest dump has one; the init script prefers
+    # it when the image can start on it. A stale copy from an earlier install must not stay behind.
+    set(_pgseed_link \"\${_pgseed_dump_dir}/\${_pgseed_environment}-seeded-latest.pgdata.tar.zst\")
+    set(_pgseed_copy \"\${_pgseed_destination}/\${_pgseed_environment}-seeded-latest.pgdata.tar.zst\")
+    file(REMOVE \"\${_pgseed_copy}\")
+    if(EXISTS \"\${_pgseed_link}\")
+      file(REAL_PATH \"\${_pgseed_link}\" _pgseed_real)
+      message(STATUS \"Installing: \${_pgseed_copy} (from \${_pgseed_real})\")
+      file(COPY_FILE \"\${_pgseed_real}\" \"\${_pgseed_copy}\")
+    endif()
   " COMPONENT initdb EXCLUDE_FROM_ALL)
 
   add_custom_target(${_pgseed_PREFIX}install-initdb

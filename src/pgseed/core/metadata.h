@@ -36,7 +36,7 @@ struct PhysicalSnapshot {
   std::int64_t relseg_size = 0;      // blocks per segment of a large relation
   std::int64_t wal_block_size = 0;
   std::int64_t wal_segment_size = 0;
-  std::int64_t name_data_len = 0;    // NAMEDATALEN (max identifier length + 1)
+  std::int64_t name_data_len = 0;    // NAMEDATALEN (pg_control_init().max_identifier_length)
   bool float8_pass_by_value = true;
   std::int64_t data_checksums = 0;   // data_page_checksum_version: 0 = off
   std::string architecture;          // uname -m

@@ -135,7 +135,7 @@ void write_physical_snapshot(const pg::PgTools& tools, const fs::path& verified_
     // compiled with, which is also what initdb wrote into pg_control.
     const auto row = connection.query(
         "SELECT s.pg_control_version, s.catalog_version_no, i.max_data_alignment, i.database_block_size, "
-        "i.blocks_per_segment, i.wal_block_size, i.bytes_per_wal_segment, i.max_identifier_length + 1, "
+        "i.blocks_per_segment, i.wal_block_size, i.bytes_per_wal_segment, i.max_identifier_length, "
         "i.float8_pass_by_value, i.data_page_checksum_version, current_setting('server_version_num'), "
         "pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, "
         // to_jsonb: these columns came in 15 and were renamed in 17 (daticulocale -> datlocale).
