@@ -25,6 +25,7 @@ packages=(
   build-essential cmake pkg-config git git-lfs
   libpqxx-dev nlohmann-json3-dev libssl-dev catch2
   postgresql-15 postgresql-client-15 openssl shellcheck
+  zstd  # dump --physical archives the data directory with tar | zstd
 )
 
 log() { printf 'bootstrap: %s\n' "$*" >&2; }

@@ -265,17 +265,18 @@ SQL
   _pgseed_sync "$PGDATA"
   local entry name
   mkdir -m 700 "$replaced" || { _pgseed_fail "cannot create $replaced; $broken"; return 1; }
+  # PG_VERSION stays (the snapshot's says the same, checked above): without it the image's next start
+  # would take the directory for a new one and fail in initdb, without our message.
   for entry in "$PGDATA"/*; do
     name=${entry##*/}
-    case "$name" in postgresql.conf|pg_hba.conf|pg_ident.conf|postgresql.auto.conf|postmaster.opts) continue ;; esac
+    case "$name" in PG_VERSION|postgresql.conf|pg_hba.conf|pg_ident.conf|postgresql.auto.conf|postmaster.opts) continue ;; esac
     mv -- "$entry" "$replaced/" || { _pgseed_fail "cannot move $entry aside; $broken"; return 1; }
   done
   for entry in "$staging"/*; do
     name=${entry##*/}
-    case "$name" in postgresql.conf|pg_hba.conf|pg_ident.conf|postgresql.auto.conf|postmaster.opts|postmaster.pid) continue ;; esac
+    case "$name" in PG_VERSION|postgresql.conf|pg_hba.conf|pg_ident.conf|postgresql.auto.conf|postmaster.opts|postmaster.pid) continue ;; esac
     mv -- "$entry" "$PGDATA/" || { _pgseed_fail "cannot move $entry into place; $broken"; return 1; }
   done
-  rm -rf "$replaced"
   # PGSEED_INIT_SERVER_LOG is for the tests' harness, whose callers wait for the end of its output.
   if ! pg_ctl -D "$PGDATA" ${PGSEED_INIT_SERVER_LOG:+-l "$PGSEED_INIT_SERVER_LOG"} -w \
       -o "$options \"-c\" \"config_file=$staging/postgresql.conf\"" start >/dev/null; then
@@ -371,8 +372,9 @@ SQL
   # has; the image stops it next and starts the real server on the clean file.
   _pgseed_sync "$PGDATA"
   mv -f -- "$staging/postgresql.conf" "$PGDATA/postgresql.conf" || { _pgseed_fail "cannot put postgresql.conf back; $broken"; return 1; }
-  rm -rf "$staging"
   _pgseed_log "installed the physical snapshot: the server was stopped, swapped and started again$(_pgseed_elapsed "$swap_started")"
+  # The image's own files, now unused: removing them takes seconds, which need not be in the window.
+  rm -rf "$staging" "$replaced"
   _pgseed_log "$database is ready: $tables tables match $(basename "$dump") (git $version), from its physical snapshot$(_pgseed_elapsed "$started")"
   return 0
 }
