@@ -92,7 +92,7 @@ physical_section() {
   step "physical: zstd levels"
   zstd -dcq "$archive" >"$work/pgdata.tar"
   local level levels_report="" c d
-  for level in 1 3 9; do
+  for level in 1 3; do
     a=$(now); zstd -q -T0 -"$level" -f "$work/pgdata.tar" -o "$work/pgdata.tar.zst"; b=$(now)
     c=$(awk -v a="$a" -v b="$b" 'BEGIN{printf "%.2f", b-a}')
     a=$(now); zstd -dcq "$work/pgdata.tar.zst" >/dev/null; b=$(now)

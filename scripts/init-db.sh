@@ -233,7 +233,7 @@ SQL
   local suffix; suffix=$(_pgseed_random_hex)
   local staging="$PGDATA/.pgseed-physical-$suffix" replaced="$PGDATA/.pgseed-replaced-$suffix"
   local server_version_num; server_version_num=$(cat "$PGDATA/PG_VERSION")
-  if ! mkdir -m 700 "$staging" || ! zstd -dcq -- "$archive" | tar -xf - -C "$staging" --no-same-owner ||
+  if ! mkdir -m 700 "$staging" || ! zstd -dcq < "$archive" | tar -xf - -C "$staging" --no-same-owner ||
       [ "$(cat "$staging/PG_VERSION" 2>/dev/null)" != "$server_version_num" ] || [ ! -f "$staging/global/pg_control" ] ||
       ! cp -p "$PGDATA/postgresql.conf" "$staging/postgresql.conf"; then
     rm -rf "$staging"

@@ -130,6 +130,14 @@ void write_physical_snapshot(const pg::PgTools& tools, const fs::path& verified_
     }
     // Statistics and the visibility map now, once, rather than on every first start's first queries.
     connection.execute("VACUUM (ANALYZE)");
+    // The restore wrote WAL as large as the data, and a checkpoint keeps the old segments for reuse
+    // (up to max_wal_size): hundreds of MB of dead WAL in the archive, measured 908 MiB of data
+    // directory for 479 MiB of database. With a small max_wal_size the checkpoints remove them.
+    // ALTER SYSTEM writes postgresql.auto.conf, which stays out of the archive.
+    connection.execute("ALTER SYSTEM SET max_wal_size = '32MB'");
+    connection.execute("ALTER SYSTEM SET min_wal_size = '32MB'");
+    connection.execute("SELECT pg_reload_conf()");
+    connection.execute("CHECKPOINT");
 
     // What a server must match to start on these files. pg_control_init() reports what this server was
     // compiled with, which is also what initdb wrote into pg_control.

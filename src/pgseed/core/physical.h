@@ -22,7 +22,7 @@
 namespace pgseed::core {
 
 // zstd level of the archive; measured in docs/benchmarks.md ("Physical snapshot").
-inline constexpr int physical_zstd_level = 3;
+inline constexpr int physical_zstd_level = 1;
 
 // Restores `verified_dump` (checked against `metadata` already: size and sha256) into a fresh cluster,
 // checks every table's count against metadata.record_counts, stops the cluster cleanly and archives
