@@ -8,6 +8,7 @@
 #   with PGSEED_GROWTH_ROUNDS)
 #
 # The reference database is the example app's `bench` seed set: >= 2M rows, >= 400 MB.
+# PGSEED_BENCH_ONLY=physical bash ci/bench.sh 3 runs only the physical snapshot's section.
 # PGSEED_BENCH_ENV=dev bash ci/bench.sh 1 runs every step on the small dev set in a minute or two: a
 # check that the script works, not a measurement (the verdicts mean nothing there).
 #
@@ -72,6 +73,87 @@ t1=$(now)
 rows=$("$bindir/psql" -Atc "select (select count(*) from price_data_5min)+(select count(*) from news_articles)+(select count(*) from orders)+(select count(*) from agent_sessions)+(select count(*) from users)+(select count(*) from algorithms)+(select count(*) from positions)" bench_ref)
 size=$("$bindir/psql" -Atc "select pg_database_size('bench_ref')" bench_ref)
 echo "reference: $rows rows, $((size / 1048576)) MiB, seeded in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s"
+
+# ---- physical snapshot: first start from dump --physical vs bare pg_restore and vs the logical dump ----
+# PGSEED_BENCH_ONLY=physical runs this section alone (after the reference database), then the verdicts.
+physical_section() {
+  local pdumps=$work/physical-dumps pinit=$work/initdb-physical pempty=$work/initdb-physical-empty
+  local pport=$((port + 2)) a b
+  mkdir -p "$pdumps" "$pempty"
+  step "physical: pgseed dump --physical (one run)"
+  a=$(now)
+  "$pgseed" dump -q --physical -C "$root" -e "$bench_env" --dump-dir "$pdumps" --database-url "$(url bench_ref)" >/dev/null
+  b=$(now)
+  local t_make; t_make=$(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')
+  PGSEED_DUMP_DIR=$pdumps PGSEED_ENVIRONMENT=$bench_env \
+    cmake --install build-bench --component initdb --prefix "$pinit" >/dev/null 2>&1
+  chmod -R a+rX "$pinit" "$pempty" "$pdumps"; chmod a+x "$work"
+  local archive logical
+  archive=$(readlink -f "$pdumps/$bench_env-seeded-latest.pgdata.tar.zst")
+  logical=$(readlink -f "$pdumps/$bench_env-seeded-latest.dump")
+  # The zstd level, measured once on this archive's content: size, compression and unpack time.
+  step "physical: zstd levels"
+  zstd -dcq "$archive" >"$work/pgdata.tar"
+  local level levels_report="" c d
+  for level in 1 3; do
+    a=$(now); zstd -q -T0 -"$level" -f "$work/pgdata.tar" -o "$work/pgdata.tar.zst"; b=$(now)
+    c=$(awk -v a="$a" -v b="$b" 'BEGIN{printf "%.2f", b-a}')
+    a=$(now); zstd -dcq "$work/pgdata.tar.zst" >/dev/null; b=$(now)
+    d=$(awk -v a="$a" -v b="$b" 'BEGIN{printf "%.2f", b-a}')
+    levels_report+=$(printf '  zstd -%s: %5.0f MiB, compress %6s s, decompress %5s s\n' "$level" \
+      "$(awk -v s="$(stat -c %s "$work/pgdata.tar.zst")" 'BEGIN{print s/1048576}')" "$c" "$d")$'\n'
+  done
+  local tar_mib; tar_mib=$(awk -v s="$(stat -c %s "$work/pgdata.tar")" 'BEGIN{printf "%.0f", s/1048576}')
+  rm -f "$work/pgdata.tar" "$work/pgdata.tar.zst"
+
+  physical_start() {  # physical_start <initdb dir> <command...>: seconds from empty PGDATA to ready
+    local dir=$1; shift
+    local fs_work=$work/fs-physical
+    rm -rf "$fs_work"
+    local a b
+    a=$(now)
+    PGSEED_ENVIRONMENT=$bench_env PGPORT=$pport PGHOST='' bash tests/image/first-start.sh start "$dir" "$fs_work" 2>/dev/null
+    "$@"
+    b=$(now)
+    bash tests/image/first-start.sh stop "$fs_work"
+    rm -rf "$fs_work"
+    awk -v a="$a" -v b="$b" 'BEGIN{print b-a}'
+  }
+  physical_bare_restore() {
+    PGPASSWORD=harness-password "$bindir/pg_restore" -h 127.0.0.1 -p "$pport" -U postgres -j2 --no-owner --no-acl -d postgres "$logical"
+  }
+  physical_check() {
+    local rows
+    rows=$(PGPASSWORD=harness-password "$bindir/psql" -h 127.0.0.1 -p "$pport" -U postgres -Atc "select count(*) from price_data_5min" postgres)
+    [ "$rows" -gt "$([ "$bench_env" = bench ] && echo 2000000 || echo 0)" ] || { echo "bench: the first start restored $rows price rows" >&2; return 1; }
+  }
+  local -a t_phys t_phys_bare t_phys_logical
+  for ((r = 1; r <= rounds; r++)); do
+    step "physical first start round $r of $rounds"
+    t_phys+=("$(physical_start "$pinit/docker-entrypoint-initdb.d" physical_check)")
+    t_phys_bare+=("$(physical_start "$pempty" physical_bare_restore)")
+    t_phys_logical+=("$(PGSEED_PHYSICAL=0 physical_start "$pinit/docker-entrypoint-initdb.d" physical_check)")
+  done
+  local ph pb pl
+  ph=$(printf '%s\n' "${t_phys[@]}" | median); pb=$(printf '%s\n' "${t_phys_bare[@]}" | median)
+  pl=$(printf '%s\n' "${t_phys_logical[@]}" | median)
+  echo
+  echo "physical snapshot ($(awk -v s="$(stat -c %s "$archive")" 'BEGIN{printf "%.0f", s/1048576}') MiB archive of a ${tar_mib} MiB data directory, made in $(printf '%.1f' "$t_make") s with the dump)"
+  printf '%s' "$levels_report"
+  echo "first start, empty PGDATA to ready and verified (medians of $rounds, seconds)"
+  printf '%-44s %9.2f\n' "from the physical snapshot" "$ph"
+  printf '%-44s %9.2f   physical is %sx faster (target >= 3)\n' "harness + bare pg_restore -j2" "$pb" "$(ratio "$pb" "$ph")"
+  printf '%-44s %9.2f   physical is %sx faster (target >= 3)\n' "from the logical dump (PGSEED_PHYSICAL=0)" "$pl" "$(ratio "$pl" "$ph")"
+  verdict "first start, bare pg_restore / physical (time)" "$(ratio "$pb" "$ph")" ge 3
+  verdict "first start, logical / physical (time)" "$(ratio "$pl" "$ph")" ge 3
+}
+if [ "${PGSEED_BENCH_ONLY:-}" = physical ]; then
+  physical_section
+  echo
+  echo "verdicts ($rounds round(s), $bench_env seed set, physical section only, $(($(date +%s) - bench_started)) s in all)"
+  printf '%s\n' "${verdicts[@]}"
+  exit 0
+fi
 
 dumps=$work/dumps
 mkdir -p "$dumps"
@@ -449,6 +531,7 @@ printf '%-44s %9.2f   pgseed is %sx faster (target >= 5)\n' "(b) migrate + seed 
 verdict "first start, init script / bare pg_restore (time)" "$(ratio "$fp" "$fb")" le 1.10
 verdict "first start, migrate + seed / init script (time)" "$(ratio "$fsd" "$fp")" ge 5
 
+physical_section
 echo
 echo "verdicts ($rounds round(s), $bench_env seed set, $(($(date +%s) - bench_started)) s in all)"
 printf '%s\n' "${verdicts[@]}"

@@ -70,6 +70,9 @@ Cache variables:
 ``PGSEED_SEED_SET``
   Row counts for the seed step of ``seed`` and ``generate-dump``, as a list: ``users=20;algorithms=30``
   (each becomes ``--set``). Empty: the profile's counts.
+``PGSEED_PHYSICAL``
+  ``ON``: ``generate-dump`` also writes the physical snapshot ``<dump stem>.pgdata.tar.zst``
+  (``pgseed dump --physical``), which the install component copies beside the dump. ``OFF`` by default.
 ``PGSEED_INITDB_ORDER``
   Two-digit prefix of the init script's name, which orders it among other init files: ``10``.
 #]=======================================================================]
@@ -114,6 +117,8 @@ function(_pgseed_data_file name out_variable)
   message(FATAL_ERROR "pgseed: ${name} not found (looked in: ${_pgseed_candidates}); "
                       "reinstall pgseed or use its complete source tree")
 endfunction()
+
+set(PGSEED_PHYSICAL OFF CACHE BOOL "generate-dump also writes a physical snapshot (.pgdata.tar.zst) for the init script")
 
 function(pgseed_add_database_targets)
   cmake_parse_arguments(PARSE_ARGV 0 _pgseed "" "PGSEED_EXECUTABLE;PROJECT_DIR;DUMP_DIR;PREFIX" "DEPENDS")
@@ -171,8 +176,13 @@ function(pgseed_add_database_targets)
     migrate ${_pgseed_connection} --project-dir "${_pgseed_PROJECT_DIR}")
   _pgseed_add_target("${_pgseed_PREFIX}seed" "Seeding the ${PGSEED_ENVIRONMENT} database"
     seed ${_pgseed_connection} ${_pgseed_common} ${_pgseed_counts})
+  set(_pgseed_physical "")
+  if(PGSEED_PHYSICAL)
+    set(_pgseed_physical --physical)
+  endif()
   _pgseed_add_target("${_pgseed_PREFIX}generate-dump" "Generating the ${PGSEED_ENVIRONMENT} dump"
-    dump ${_pgseed_connection} ${_pgseed_common} ${_pgseed_dumps} ${_pgseed_counts} ${_pgseed_sharing_arguments})
+    dump ${_pgseed_connection} ${_pgseed_common} ${_pgseed_dumps} ${_pgseed_counts} ${_pgseed_sharing_arguments}
+         ${_pgseed_physical})
   _pgseed_add_target("${_pgseed_PREFIX}restore-dump" "Restoring the latest ${PGSEED_ENVIRONMENT} dump"
     restore ${_pgseed_connection} ${_pgseed_common} ${_pgseed_dumps} ${_pgseed_fetched_arguments})
   _pgseed_add_target("${_pgseed_PREFIX}verify-dump" "Verifying the latest ${PGSEED_ENVIRONMENT} dump"
@@ -217,6 +227,16 @@ function(pgseed_add_database_targets)
         file(REMOVE \"\${_pgseed_copy}\")
       endif()
     endforeach()
+    # The physical snapshot (dump --physical), when the latest dump has one; the init script prefers
+    # it when the image can start on it. A stale copy from an earlier install must not stay behind.
+    set(_pgseed_link \"\${_pgseed_dump_dir}/\${_pgseed_environment}-seeded-latest.pgdata.tar.zst\")
+    set(_pgseed_copy \"\${_pgseed_destination}/\${_pgseed_environment}-seeded-latest.pgdata.tar.zst\")
+    file(REMOVE \"\${_pgseed_copy}\")
+    if(EXISTS \"\${_pgseed_link}\")
+      file(REAL_PATH \"\${_pgseed_link}\" _pgseed_real)
+      message(STATUS \"Installing: \${_pgseed_copy} (from \${_pgseed_real})\")
+      file(COPY_FILE \"\${_pgseed_real}\" \"\${_pgseed_copy}\")
+    endif()
   " COMPONENT "${_pgseed_component}" EXCLUDE_FROM_ALL)
 
   set(_pgseed_staging "${CMAKE_BINARY_DIR}/${_pgseed_PREFIX}initdb")

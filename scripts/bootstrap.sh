@@ -27,7 +27,7 @@ packages=(
   postgresql-15 postgresql-client-15 openssl shellcheck
   curl python3  # pgseed publish over http(s); the sharing tests' object server
   dpkg-dev file  # cpack -G DEB: dpkg-shlibdeps, and file to find the ELF files it reads
-  zstd time  # dumps are zstd streams; the bench reads peak memory with /usr/bin/time
+  zstd time  # dumps and physical snapshots are zstd streams; the bench reads peak memory with /usr/bin/time
 )
 
 log() { printf 'bootstrap: %s\n' "$*" >&2; }

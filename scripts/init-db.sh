@@ -28,6 +28,7 @@
 #   PGSEED_DUMP          explicit path of the dump (default: beside this script)
 #   PGSEED_RESTORE_JOBS  pg_restore -j (default: number of CPUs)
 #   PGSEED_REQUIRE_DUMP  1: a missing dump is an error instead of an empty database
+#   PGSEED_PHYSICAL      0: restore the logical dump even when a usable physical snapshot is there
 
 _pgseed_log() { printf 'pgseed-init: %s\n' "$*" >&2; }
 _pgseed_fail() { printf 'pgseed-init: error: %s\n' "$*" >&2; return 1; }
@@ -88,6 +89,294 @@ _pgseed_random_hex() {
   hex=$(od -An -N8 -tx1 /dev/urandom 2>/dev/null | tr -d ' \n')
   [[ $hex =~ ^[0-9a-f]{16}$ ]] || printf -v hex '%04x%04x%04x%04x' $RANDOM $RANDOM $RANDOM $RANDOM
   printf '%s\n' "$hex"
+}
+
+# ---- The physical snapshot (dump --physical): its own functions, so that the logical path stays as is.
+#
+# <env>-seeded-latest.pgdata.tar.zst beside the dump is the data directory of a cluster the dump was
+# restored into (see src/pgseed/core/physical.h). When this server can start on those files (same CPU
+# architecture, glibc, major and catalog version, pg_control layout, locale and collation versions),
+# installing them is several times faster than a restore. Any mismatch or a bad archive is one log
+# line, then the logical restore as before: never an error while the logical dump is there.
+#
+# Crash safety. The image's next start skips init as soon as PGDATA holds PG_VERSION, so a kill while
+# data files are being swapped must not leave a cluster that starts. Everything that can fail (hash,
+# compatibility, unpack into PGDATA/.pgseed-physical-<hex>) happens while the temporary server still
+# runs on the image's untouched cluster. Then: stop it; replace postgresql.conf by one whose only line
+# includes a file that does not exist and whose name says to recreate the volume (the "poison": a
+# server refuses to start on it); swap the data files by renames; start again with the clean copy of
+# postgresql.conf (-c config_file); set up POSTGRES_USER and POSTGRES_DB, count, record provenance;
+# sync; and only then put the clean postgresql.conf back. A kill before the poison leaves the image's
+# empty cluster, a kill after the clean file is back a complete one, and anything in between a server
+# that refuses to start with "recreate the volume" in its log.
+_pgseed_physical_poison="pgseed-init was interrupted while installing a physical snapshot: this volume is incomplete, recreate it (docker compose down -v)"
+
+# psql as another role than POSTGRES_USER (the snapshot's bootstrap superuser, a helper role).
+_pgseed_psql_as() { local who=$1; shift; psql -v ON_ERROR_STOP=1 --no-psqlrc --no-password --quiet -At --username "$who" "$@"; }
+
+# Makes what was written so far durable (the unpacked files are not fsynced by tar): only the
+# filesystem of PGDATA where sync can (coreutils, busybox), else everything.
+_pgseed_sync() { sync -f "$1" 2>/dev/null || sync; }
+
+# Returns 0 when POSTGRES_DB is ready from the snapshot, 2 when the snapshot is not used (the reason
+# logged; nothing was changed), 1 on a failure after the temporary server was stopped.
+_pgseed_physical() {
+  local dump=$1 metadata=$2 database=$3 environment=$4 started=$5 tables=$6 version=$7
+  local archive=${dump%.dump}.pgdata.tar.zst
+  local arch glibc
+  arch=$(uname -m 2>/dev/null) || arch=unknown
+  # glibc's own answer; musl (Alpine) has none, which no snapshot made on glibc matches.
+  if glibc=$(getconf GNU_LIBC_VERSION 2>/dev/null) && [[ $glibc == 'glibc '* ]]; then glibc=${glibc#glibc }; else glibc=none; fi
+
+  # The metadata's physical section against this server and this image, in one query; the first
+  # field that differs, with both values.
+  local output
+  output=$(_pgseed_psql --dbname template1 -F '|' -v metafile="$metadata" -v arch="$arch" -v glibc="$glibc" \
+      -v pgdata="${PGDATA:-}" 2>&1 <<'SQL'
+\set meta `cat :'metafile'`
+WITH m AS (SELECT (:'meta'::jsonb)->'physical' AS p),
+s AS (SELECT * FROM pg_control_system()),
+i AS (SELECT * FROM pg_control_init()),
+d AS (SELECT to_jsonb(db) AS j FROM pg_database db WHERE datname = current_database()),
+checks AS (
+  SELECT v.n, v.field, v.archive, v.here FROM m, s, i, d, LATERAL (VALUES
+    (1, 'architecture (uname -m)', p->>'architecture', :'arch'),
+    (2, 'glibc version', p->>'glibc', :'glibc'),
+    (3, 'major version', p->>'majorVersion', (current_setting('server_version_num')::int / 10000)::text),
+    (4, 'catalog version', p->>'catalogVersion', s.catalog_version_no::text),
+    (5, 'pg_control version', p->>'controlVersion', s.pg_control_version::text),
+    (6, 'MAXALIGN', p->>'maxAlign', i.max_data_alignment::text),
+    (7, 'BLCKSZ', p->>'blockSize', i.database_block_size::text),
+    (8, 'RELSEG_SIZE', p->>'relsegSize', i.blocks_per_segment::text),
+    (9, 'XLOG_BLCKSZ', p->>'walBlockSize', i.wal_block_size::text),
+    (10, 'WAL segment size', p->>'walSegmentSize', i.bytes_per_wal_segment::text),
+    (11, 'NAMEDATALEN', p->>'nameDataLen', i.max_identifier_length::text),
+    (12, 'float8 pass-by-value', p->>'float8PassByValue', i.float8_pass_by_value::text),
+    (13, 'data checksums', p->>'dataChecksums', i.data_page_checksum_version::text),
+    (14, 'encoding', p->>'encoding', pg_encoding_to_char((j->>'encoding')::int)),
+    (15, 'locale provider', p->>'localeProvider',
+         CASE j->>'datlocprovider' WHEN 'i' THEN 'icu' WHEN 'b' THEN 'builtin' ELSE 'libc' END),
+    (16, 'LC_COLLATE', p->>'collate', j->>'datcollate'),
+    (17, 'LC_CTYPE', p->>'ctype', j->>'datctype'),
+    (18, 'database collation version', p->>'databaseCollationVersion', coalesce(j->>'datcollversion', ''))
+  ) AS v(n, field, archive, here)
+  UNION ALL
+  SELECT 19, 'version of collation ' || e.key, e.value,
+    coalesce((SELECT coalesce(pg_collation_actual_version(c.oid), '') FROM pg_collation c
+              JOIN pg_namespace ns ON ns.oid = c.collnamespace
+              WHERE format('%I.%I', ns.nspname, c.collname) = e.key), '(no such collation)')
+  FROM m, jsonb_each_text(CASE WHEN jsonb_typeof(p->'collationVersions') = 'object' THEN p->'collationVersions' ELSE '{}' END) e
+  UNION ALL
+  -- The snapshot's roles have no password until this script sets one: it must get in without.
+  SELECT 20, 'local authentication (pg_hba.conf)', 'trust',
+    coalesce((SELECT string_agg(DISTINCT auth_method, ',') FROM pg_hba_file_rules
+              WHERE type = 'local' AND auth_method <> 'trust'), 'trust')
+  UNION ALL
+  -- The poison works only in the postgresql.conf the next start reads.
+  SELECT 21, 'config_file', :'pgdata' || '/postgresql.conf', current_setting('config_file'))
+SELECT CASE
+  WHEN p IS NULL THEN 'none'
+  WHEN jsonb_typeof(p) <> 'object' OR coalesce(p->>'checksum', '') !~ '^[0-9a-f]{64}$'
+    OR coalesce(p->>'sizeBytes', '') !~ '^[0-9]{1,18}$' THEN 'invalid'
+  ELSE concat_ws('|', coalesce((SELECT 'mismatch' FROM checks WHERE archive IS DISTINCT FROM here LIMIT 1), 'ok'),
+    p->>'checksum', p->>'sizeBytes',
+    regexp_replace(coalesce(p->>'bootstrapUser', 'postgres'), '[|[:cntrl:]]', '', 'g'),
+    regexp_replace(coalesce(p->>'database', 'postgres'), '[|[:cntrl:]]', '', 'g'),
+    (SELECT concat_ws('|', field, regexp_replace(coalesce(archive, '(missing)'), '[|[:cntrl:]]', '?', 'g'),
+                      regexp_replace(coalesce(here, '(none)'), '[|[:cntrl:]]', '?', 'g'))
+     FROM checks WHERE archive IS DISTINCT FROM here ORDER BY n LIMIT 1))
+END
+FROM m;
+SQL
+  ) || { _pgseed_log "physical snapshot not used: cannot check it against this server: $(_pgseed_server_error "$output")"; return 2; }
+  case "$output" in
+    none)
+      if [ -e "$archive" ]; then _pgseed_log "physical snapshot not used: the metadata has no physical section"; fi
+      return 2 ;;
+    invalid) _pgseed_log "physical snapshot not used: the physical section of $metadata is invalid"; return 2 ;;
+  esac
+  local fields; IFS='|' read -r -a fields <<< "$output"
+  local verdict=${fields[0]} expected_checksum=${fields[1]} expected_size=${fields[2]}
+  local bootstrap=${fields[3]} inner_database=${fields[4]}
+  if [ "${PGSEED_PHYSICAL:-1}" = 0 ]; then _pgseed_log "physical snapshot not used: PGSEED_PHYSICAL=0"; return 2; fi
+
+  # 1. The archive itself, as the dump is checked.
+  if [ ! -f "$archive" ] || [ ! -r "$archive" ]; then
+    _pgseed_log "physical snapshot not used: $archive is not there; install it beside the dump for a faster start"; return 2
+  fi
+  if head -c 64 "$archive" | grep -q '^version https://git-lfs.github.com/spec/'; then
+    _pgseed_log "physical snapshot not used: $archive is a Git LFS pointer (run git lfs pull)"; return 2
+  fi
+  local actual_size hashed
+  actual_size=$(stat -L -c %s "$archive") || return 2
+  if [ "$actual_size" != "$expected_size" ]; then
+    _pgseed_log "physical snapshot not used: $archive has $actual_size bytes, metadata says $expected_size"; return 2
+  fi
+  hashed=$(_pgseed_sha256 "$archive") || return 2
+  if [ "${hashed%% *}" != "$expected_checksum" ]; then
+    _pgseed_log "physical snapshot not used: $archive failed its checksum: sha256 ${hashed%% *}, metadata says $expected_checksum"; return 2
+  fi
+  # 2. Compatibility.
+  if [ "$verdict" != ok ]; then
+    _pgseed_log "physical snapshot not used: ${fields[5]} differs: snapshot ${fields[6]}, this server ${fields[7]}; restoring the logical dump"
+    return 2
+  fi
+  if ! command -v zstd >/dev/null 2>&1 || ! command -v tar >/dev/null 2>&1; then
+    _pgseed_log "physical snapshot not used: this image has no zstd or no tar"; return 2
+  fi
+  if [ -z "${PGDATA:-}" ] || [ ! -f "$PGDATA/PG_VERSION" ]; then
+    _pgseed_log "physical snapshot not used: PGDATA is not set to the temporary server's data directory"; return 2
+  fi
+
+  # 3. Unpack beside the image's cluster, inside PGDATA (the same filesystem, so the swap is renames).
+  local unpack_started; unpack_started=$(_pgseed_now)
+  local suffix; suffix=$(_pgseed_random_hex)
+  local staging="$PGDATA/.pgseed-physical-$suffix" replaced="$PGDATA/.pgseed-replaced-$suffix"
+  local server_version_num; server_version_num=$(cat "$PGDATA/PG_VERSION")
+  if ! mkdir -m 700 "$staging" || ! zstd -dcq < "$archive" | tar -xf - -C "$staging" --no-same-owner ||
+      [ "$(cat "$staging/PG_VERSION" 2>/dev/null)" != "$server_version_num" ] || [ ! -f "$staging/global/pg_control" ] ||
+      ! cp -p "$PGDATA/postgresql.conf" "$staging/postgresql.conf"; then
+    rm -rf "$staging"
+    _pgseed_log "physical snapshot not used: cannot unpack $archive into $staging"; return 2
+  fi
+  _pgseed_log "unpacked $(basename "$archive") ($actual_size bytes, sha256 ok by ${hashed#* })$(_pgseed_elapsed "$unpack_started")"
+
+  # The options the image started the temporary server with, as the server recorded them (the
+  # container's command line included): what follows the program's path in postmaster.opts.
+  local options=""
+  [ ! -r "$PGDATA/postmaster.opts" ] || IFS= read -r options < "$PGDATA/postmaster.opts" || true
+  case "$options" in
+    *' "'*) options="\"${options#* \"}" ;;
+    *) options="-c listen_addresses='' -p ${PGPORT:-5432}" ;;
+  esac
+
+  # 4. The window: from here a failure cannot go back to the logical restore.
+  local broken="the data directory is incomplete and will refuse to start: recreate the volume (docker compose down -v)"
+  if ! pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null; then
+    rm -rf "$staging"
+    _pgseed_fail "cannot stop the temporary server to install the physical snapshot"; return 1
+  fi
+  local swap_started; swap_started=$(_pgseed_now)
+  if ! printf '%s\n' "# $_pgseed_physical_poison" "include '$_pgseed_physical_poison'" > "$PGDATA/.pgseed-poison-$suffix" ||
+      ! mv -f -- "$PGDATA/.pgseed-poison-$suffix" "$PGDATA/postgresql.conf"; then
+    rm -rf "$staging" "$PGDATA/.pgseed-poison-$suffix"
+    _pgseed_fail "cannot prepare $PGDATA for the physical snapshot; $database was left empty"; return 1
+  fi
+  _pgseed_sync "$PGDATA"
+  local entry name
+  mkdir -m 700 "$replaced" || { _pgseed_fail "cannot create $replaced; $broken"; return 1; }
+  # PG_VERSION stays (the snapshot's says the same, checked above): without it the image's next start
+  # would take the directory for a new one and fail in initdb, without our message.
+  for entry in "$PGDATA"/*; do
+    name=${entry##*/}
+    case "$name" in PG_VERSION|postgresql.conf|pg_hba.conf|pg_ident.conf|postgresql.auto.conf|postmaster.opts) continue ;; esac
+    mv -- "$entry" "$replaced/" || { _pgseed_fail "cannot move $entry aside; $broken"; return 1; }
+  done
+  for entry in "$staging"/*; do
+    name=${entry##*/}
+    case "$name" in PG_VERSION|postgresql.conf|pg_hba.conf|pg_ident.conf|postgresql.auto.conf|postmaster.opts|postmaster.pid) continue ;; esac
+    mv -- "$entry" "$PGDATA/" || { _pgseed_fail "cannot move $entry into place; $broken"; return 1; }
+  done
+  # PGSEED_INIT_SERVER_LOG is for the tests' harness, whose callers wait for the end of its output.
+  if ! pg_ctl -D "$PGDATA" ${PGSEED_INIT_SERVER_LOG:+-l "$PGSEED_INIT_SERVER_LOG"} -w \
+      -o "$options \"-c\" \"config_file=$staging/postgresql.conf\"" start >/dev/null; then
+    _pgseed_fail "the server did not start on the physical snapshot; $broken"; return 1
+  fi
+
+  # 5. POSTGRES_USER and POSTGRES_DB, as the image makes them: the bootstrap superuser (OID 10) is
+  # POSTGRES_USER, with POSTGRES_PASSWORD; POSTGRES_DB belongs to it; "postgres" exists.
+  if [ "$bootstrap" != "$_pgseed_user" ]; then
+    # A session cannot rename its own role: a helper superuser does it, and is dropped after.
+    local helper="pgseed_init_$suffix"
+    if ! { _pgseed_psql_as "$bootstrap" --dbname template1 -v helper="$helper" <<< 'CREATE ROLE :"helper" SUPERUSER LOGIN;' &&
+        _pgseed_psql_as "$helper" --dbname template1 -v from="$bootstrap" -v to="$_pgseed_user" <<< 'ALTER ROLE :"from" RENAME TO :"to";' &&
+        _pgseed_psql --dbname template1 -v helper="$helper" <<< 'DROP ROLE :"helper";'; }; then
+      _pgseed_fail "cannot make $_pgseed_user the superuser of the physical snapshot; $broken"; return 1
+    fi
+  fi
+  _pgseed_psql --dbname template1 -v user="$_pgseed_user" -v db="$database" -v inner="$inner_database" <<'SQL' ||
+SET client_min_messages = warning;
+\getenv password POSTGRES_PASSWORD
+\if :{?password}
+ALTER ROLE :"user" PASSWORD :'password';
+\else
+ALTER ROLE :"user" PASSWORD NULL;
+\endif
+\unset password
+SELECT :'db' <> :'inner' AS rename \gset
+\if :rename
+ALTER DATABASE :"inner" RENAME TO :"db";
+CREATE DATABASE :"inner" OWNER :"user";
+\endif
+ALTER DATABASE :"db" OWNER TO :"user";
+SQL
+    { _pgseed_fail "cannot set up $_pgseed_user and $database in the physical snapshot; $broken"; return 1; }
+
+  # 6. Every table's count against the metadata, both ways, as the logical path checks them.
+  local problems
+  problems=$(_pgseed_psql --dbname "$database" -F '|' -v metafile="$metadata" 2>&1 <<'SQL'
+\set meta `cat :'metafile'`
+SET client_min_messages = warning;
+CREATE FUNCTION pg_temp.pgseed_count(regclass) RETURNS bigint LANGUAGE plpgsql AS
+$$ DECLARE n bigint; BEGIN EXECUTE format('SELECT count(*) FROM %s', $1) INTO n; RETURN n; END $$;
+WITH actual AS (
+  SELECT format('%I.%I', n.nspname, c.relname) AS key, pg_temp.pgseed_count(c.oid) AS rows
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p')
+    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
+    AND c.relname NOT LIKE 'pgseed\_%'
+    AND NOT c.relispartition
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')),
+expected AS (SELECT key, value::text::bigint AS rows FROM jsonb_each(:'meta'::jsonb->'recordCounts'))
+SELECT CASE
+         WHEN e.key IS NULL THEN format('table %s is in the snapshot but not in the metadata', a.key)
+         WHEN a.key IS NULL THEN format('table %s is in the metadata but not in the snapshot',
+                                        regexp_replace(e.key, '[[:cntrl:]]', '?', 'g'))
+         ELSE format('count mismatch: %s has %s rows, metadata says %s', a.key, a.rows, e.rows)
+       END
+FROM actual a FULL JOIN expected e ON a.key = e.key
+WHERE a.rows IS DISTINCT FROM e.rows
+ORDER BY coalesce(a.key, e.key);
+SQL
+  ) || problems="cannot count the tables of the physical snapshot: $(_pgseed_server_error "$problems")"
+  if [ -n "$problems" ]; then
+    local problem
+    while IFS= read -r problem; do _pgseed_log "$problem"; done <<< "$problems"
+    _pgseed_fail "the physical snapshot does not match the metadata (first: ${problems%%$'\n'*}); $broken"
+    return 1
+  fi
+  _pgseed_psql --dbname "$database" -v metafile="$metadata" -v checksum="$expected_checksum" \
+      -v environment="$environment" <<'SQL' || { _pgseed_fail "cannot record provenance; $broken"; return 1; }
+\set meta `cat :'metafile'`
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS public.pgseed_provenance;
+CREATE TABLE public.pgseed_provenance (
+  dump_file   text NOT NULL,
+  checksum    text NOT NULL,
+  git_version text NOT NULL,
+  environment text NOT NULL,
+  dumped_at   timestamptz,
+  restored_at timestamptz NOT NULL DEFAULT now(),
+  restored_by text NOT NULL DEFAULT 'pgseed-init'
+);
+INSERT INTO public.pgseed_provenance (dump_file, checksum, git_version, environment, dumped_at, restored_by)
+SELECT m->>'file', :'checksum', m->>'version', :'environment', NULLIF(m->>'timestamp', '')::timestamptz,
+       'pgseed-init (physical snapshot ' || (m->'physical'->>'file') || ')'
+FROM (SELECT :'meta'::jsonb AS m) AS metadata;
+SQL
+
+  # 7. Complete: the clean postgresql.conf goes back, last. The running server keeps the options it
+  # has; the image stops it next and starts the real server on the clean file.
+  _pgseed_sync "$PGDATA"
+  mv -f -- "$staging/postgresql.conf" "$PGDATA/postgresql.conf" || { _pgseed_fail "cannot put postgresql.conf back; $broken"; return 1; }
+  _pgseed_log "installed the physical snapshot: the server was stopped, swapped and started again$(_pgseed_elapsed "$swap_started")"
+  # The image's own files, now unused: removing them takes seconds, which need not be in the window.
+  rm -rf "$staging" "$replaced"
+  _pgseed_log "$database is ready: $tables tables match $(basename "$dump") (git $version), from its physical snapshot$(_pgseed_elapsed "$started")"
+  return 0
 }
 
 _pgseed_main() {
@@ -187,6 +476,14 @@ SQL
     _pgseed_fail "dump $dump was written by pg_dump $dump_major, newer than this PostgreSQL $server_major; use a postgres:$dump_major image or regenerate the dump"
     return 1
   fi
+  # A physical snapshot beside the dump, when this server can start on it, replaces the restore.
+  local physical_status=0
+  _pgseed_physical "$dump" "$metadata" "$database" "$environment" "$started" "$tables" "$version" || physical_status=$?
+  case $physical_status in
+    0) return 0 ;;
+    2) ;;  # not used, and said why: the logical restore follows
+    *) return 1 ;;
+  esac
   local actual_size actual_checksum
   actual_size=$(stat -L -c %s "$dump") || return 1
   if [ "$actual_size" != "$expected_size" ]; then
@@ -345,8 +642,9 @@ if [[ ${BASH_SOURCE[0]} != "$0" ]]; then
   # `&& ... ||` keeps a caller's `set -e` from firing before we have cleaned up and returned.
   _pgseed_main && _pgseed_status=0 || _pgseed_status=$?
   unset -f _pgseed_main _pgseed_log _pgseed_fail _pgseed_now _pgseed_elapsed _pgseed_psql \
-    _pgseed_server_error _pgseed_sha256 _pgseed_random_hex _pgseed_drop_scratch
-  unset _pgseed_user
+    _pgseed_server_error _pgseed_sha256 _pgseed_random_hex _pgseed_drop_scratch \
+    _pgseed_physical _pgseed_psql_as _pgseed_sync
+  unset _pgseed_user _pgseed_physical_poison
   return "$_pgseed_status"
 else
   _pgseed_main

@@ -89,6 +89,9 @@ export POSTGRES_USER=${POSTGRES_USER:-postgres}
 export POSTGRES_DB=${POSTGRES_DB:-$POSTGRES_USER}
 export POSTGRES_PASSWORD=${POSTGRES_PASSWORD:-harness-password}
 export PGPORT=${PGPORT:-5432}
+# Where the init script logs a temporary server it restarts itself (physical snapshot): the image
+# lets it write to the container's output, but our callers read ours until it ends.
+export PGSEED_INIT_SERVER_LOG=$work/temp-server.log
 cd "$work"
 
 initdb --username="$POSTGRES_USER" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") -D "$PGDATA" \

@@ -9,6 +9,8 @@
 #include "pgseed/pg/database.h"
 #include "pgseed/util/sha256.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <csignal>
@@ -766,4 +768,339 @@ TEST_CASE("docker-compose.yml refuses a fresh volume without the init script", "
     CHECK(result.ok());
     CHECK(result.stdout_text == "image entrypoint: postgres\n");
   }
+}
+
+// ---- The physical snapshot (dump --physical): the init script installs the data directory instead
+// of restoring, when the image can start on it.
+namespace {
+
+const testing::ScratchProject& physical_project() {
+  static testing::ScratchProject project;
+  static const bool dumped = [] {
+    const auto run = testing::run_pgseed({"dump", "--physical", "-C", project.root().string()});
+    if (run.exit_code != 0) throw std::runtime_error("dump --physical for the image tests failed: " + run.err);
+    return true;
+  }();
+  (void)dumped;
+  return project;
+}
+
+core::DumpMetadata physical_metadata() {
+  return core::read_metadata(core::metadata_path_for(testing::latest_real_dump(physical_project().dumps())));
+}
+
+void check_physical_counts(const pg::ConnInfo& database) {
+  pg::Connection connection(database);
+  const auto expected = physical_metadata().record_counts;
+  REQUIRE(!expected.empty());
+  CHECK(core::count_records(connection) == expected);
+}
+
+// How often the temporary server was shut down, from its log: once by the harness after init, and
+// once more when the init script swapped the data files.
+int temporary_server_stops(const fs::path& work) {
+  std::ifstream log(work / "temp-server.log");
+  int stops = 0;
+  for (std::string line; std::getline(log, line);) {
+    if (line.find("received fast shutdown request") != std::string::npos) ++stops;
+  }
+  return stops;
+}
+
+}  // namespace
+
+TEST_CASE("a physical first start has the exact counts for the default and a custom user, sourced or executed", "[integration][image][physical]") {
+  struct Case {
+    const char* name;
+    Env env;
+    bool sourced;
+  };
+  const std::vector<Case> cases = {
+      {"default user, executed", {}, false},
+      {"app/appdb with a password, executed", {{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "app-secret"}}, false},
+      {"app/appdb with a password, sourced", {{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "app-secret"}}, true},
+  };
+  const auto metadata = physical_metadata();
+  REQUIRE(metadata.physical);
+  for (const auto& c : cases) {
+    INFO(c.name);
+    FirstStart start(c.env);
+    util::TemporaryDirectory copy("pgseed-physical-");
+    make_readable_by_server(copy.path());
+    const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+    REQUIRE(fs::is_regular_file(initdb / "dev-seeded-latest.pgdata.tar.zst"));
+    if (c.sourced) ::chmod((initdb / "10-pgseed-restore.sh").c_str(), 0644);
+    const auto result = start.run(initdb);
+    INFO(result.stderr_text);
+    REQUIRE(result.ok());
+    CHECK(result.stderr_text.find(c.sourced ? "first-start: sourcing" : "first-start: running") != std::string::npos);
+    CHECK(result.stderr_text.find("pgseed-init: installed the physical snapshot") != std::string::npos);
+    CHECK(result.stderr_text.find("tables match dev-seeded-latest.dump") != std::string::npos);
+    CHECK(result.stderr_text.find("from its physical snapshot") != std::string::npos);
+    CHECK(result.stderr_text.find("ERROR") == std::string::npos);
+    CHECK(temporary_server_stops(start.work()) == 2);
+    // Over TCP with POSTGRES_PASSWORD (the image's scram-sha-256 host line): the exact counts.
+    check_physical_counts(start.connection());
+    const std::string user = start.setting("POSTGRES_USER", "postgres");
+    const std::string database = start.setting("POSTGRES_DB", user);
+    CHECK(testing::query_value(start.connection(), "SELECT rolname FROM pg_roles WHERE oid = 10") == user);
+    CHECK(testing::query_value(start.connection(), "SELECT count(*) FROM pg_roles WHERE rolname !~ '^pg_'") == "1");
+    CHECK(testing::query_value(start.connection(), "SELECT string_agg(DISTINCT tableowner, ',') FROM pg_tables WHERE schemaname = 'public'") == user);
+    CHECK(testing::query_value(start.connection(), "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()") == user);
+    CHECK(testing::query_value(start.connection(), "SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database") ==
+          (database == "postgres" ? std::string("postgres,template0,template1") : database + ",postgres,template0,template1"));
+    CHECK(testing::query_value(start.connection(), "SELECT restored_by FROM pgseed_provenance") ==
+          "pgseed-init (physical snapshot " + metadata.physical->file + ")");
+    // The password is stored as the image stores it (the harness's TCP comes from 127.0.0.1, which
+    // initdb's own lines trust, so a wrong password would not be refused here).
+    CHECK(testing::query_value(start.connection(), "SELECT left(rolpassword, 14) FROM pg_authid WHERE oid = 10") == "SCRAM-SHA-256$");
+    // The image's configuration files are the ones in place, and nothing of the swap is left.
+    CHECK(testing::read_text(start.work() / "data" / "pg_hba.conf").find("host all all all scram-sha-256") != std::string::npos);
+    CHECK(testing::read_text(start.work() / "data" / "postgresql.conf").find("pgseed-init") == std::string::npos);
+    for (const auto& entry : fs::directory_iterator(start.work() / "data")) {
+      CHECK(entry.path().filename().string().rfind(".pgseed-", 0) == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("a physical snapshot this image cannot start on falls back to the logical dump with one line", "[integration][image][physical]") {
+  struct Mismatch {
+    const char* key;
+    nlohmann::json value;
+    std::string line;
+  };
+  const std::vector<Mismatch> mismatches = {
+      {"architecture", "aarch64", "architecture (uname -m) differs: snapshot aarch64, this server "},
+      {"glibc", "2.99", "glibc version differs: snapshot 2.99, this server "},
+      {"catalogVersion", 199912311, "catalog version differs: snapshot 199912311, this server "},
+  };
+  for (const auto& mismatch : mismatches) {
+    INFO(mismatch.key);
+    FirstStart start;
+    util::TemporaryDirectory copy("pgseed-physical-");
+    make_readable_by_server(copy.path());
+    const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+    const fs::path metadata_file = initdb / "dev-seeded-latest.metadata.json";
+    auto document = nlohmann::json::parse(testing::read_text(metadata_file));
+    document["physical"][mismatch.key] = mismatch.value;
+    testing::write_text(metadata_file, document.dump(2));
+    const auto result = start.run(initdb);
+    INFO(result.stderr_text);
+    REQUIRE(result.ok());
+    CHECK(result.stderr_text.find("pgseed-init: physical snapshot not used: " + mismatch.line) != std::string::npos);
+    CHECK(result.stderr_text.find("installed the physical snapshot") == std::string::npos);
+    CHECK(result.stderr_text.find("pgseed-init: restored into") != std::string::npos);
+    CHECK(temporary_server_stops(start.work()) == 1);
+    check_physical_counts(start.connection());
+    CHECK(testing::query_value(start.connection(), "SELECT restored_by FROM pgseed_provenance") == "pgseed-init");
+  }
+}
+
+TEST_CASE("a corrupted physical archive is refused before the temporary server is stopped", "[integration][image][physical]") {
+  struct Damage {
+    const char* name;
+    std::function<void(const fs::path&)> apply;
+    const char* line;
+  };
+  const std::vector<Damage> damages = {
+      {"a flipped byte",
+       [](const fs::path& archive) {
+         std::fstream file(archive, std::ios::in | std::ios::out | std::ios::binary);
+         file.seekg(4096);
+         char byte = 0;
+         file.read(&byte, 1);
+         byte = static_cast<char>(byte ^ 0x5a);
+         file.seekp(4096);
+         file.write(&byte, 1);
+       },
+       "failed its checksum"},
+      {"a truncated file", [](const fs::path& archive) { fs::resize_file(archive, fs::file_size(archive) / 2); }, "bytes, metadata says"},
+      {"a Git LFS pointer",
+       [](const fs::path& archive) {
+         testing::write_text(archive, "version https://git-lfs.github.com/spec/v1\noid sha256:0000\nsize 12\n");
+       },
+       "is a Git LFS pointer"},
+  };
+  for (const auto& damage : damages) {
+    INFO(damage.name);
+    FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "app-secret"}});
+    util::TemporaryDirectory copy("pgseed-physical-");
+    make_readable_by_server(copy.path());
+    const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+    damage.apply(initdb / "dev-seeded-latest.pgdata.tar.zst");
+    const auto result = start.run(initdb);
+    INFO(result.stderr_text);
+    REQUIRE(result.ok());
+    CHECK(result.stderr_text.find("pgseed-init: physical snapshot not used: ") != std::string::npos);
+    CHECK(result.stderr_text.find(damage.line) != std::string::npos);
+    CHECK(result.stderr_text.find("pgseed-init: restored into") != std::string::npos);
+    // Never stopped by the script: only the harness's own stop after init.
+    CHECK(temporary_server_stops(start.work()) == 1);
+    check_physical_counts(start.connection());
+  }
+}
+
+// Kill -9 anywhere in the physical path (unpack, stop, swap, restart, set-up). The image's next start
+// of that volume must give a clean empty database, a complete one, or a server that refuses to start
+// and says to recreate the volume: never a cluster that starts with missing or mixed data files.
+TEST_CASE("a kill -9 during a physical first start leaves an empty, a complete, or a refusing volume", "[integration][image][physical][kill]") {
+  const char* points_setting = std::getenv("PGSEED_INIT_KILL_POINTS");
+  const int points = points_setting ? std::max(10, std::atoi(points_setting)) : 10;
+  const char* seed_setting = std::getenv("PGSEED_INIT_KILL_SEED");
+  const std::uint64_t seed = seed_setting ? std::stoull(seed_setting) : std::random_device{}();
+  std::cerr << "physical kill test: " << points << " points, seed " << seed << " (PGSEED_INIT_KILL_SEED=" << seed
+            << " repeats them)\n";
+  INFO("PGSEED_INIT_KILL_SEED=" << seed);
+  std::mt19937_64 random(seed);
+
+  util::TemporaryDirectory install("pgseed-physical-kill-");
+  make_readable_by_server(install.path());
+  const auto installed = install_initdb(install.path() / "prefix", physical_project().dumps());
+  REQUIRE(fs::is_regular_file(installed / "dev-seeded-latest.pgdata.tar.zst"));
+  const auto executed = with_markers(installed, install.path() / "executed", false);
+  const auto sourced = with_markers(installed, install.path() / "sourced", true);
+  const fs::path markers = install.path() / "markers";
+  fs::create_directories(markers);
+  ::chmod(markers.c_str(), 01777);
+  const auto expected = physical_metadata().record_counts;
+  const std::string database = "appdb";
+  const auto env_for = [&](const fs::path& marker) {
+    return Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", database}, {"POSTGRES_PASSWORD", "app-secret"},
+               {"PGSEED_TEST_MARKER", marker.string()}};
+  };
+  const auto marked = [](const fs::path& marker, const char* what) { return fs::exists(marker.string() + what); };
+  using Clock = std::chrono::steady_clock;
+
+  long long script_ms = 0;
+  {
+    const fs::path marker = markers / "calibration";
+    FirstStart start(env_for(marker));
+    std::optional<Clock::time_point> began, ended;
+    const auto result = start.run(executed, [&] {
+      if (!began && marked(marker, ".start")) began = Clock::now();
+      if (!ended && marked(marker, ".end")) ended = Clock::now();
+    });
+    INFO(result.stderr_text);
+    REQUIRE(result.ok());
+    REQUIRE(result.stderr_text.find("installed the physical snapshot") != std::string::npos);
+    REQUIRE(began);
+    REQUIRE(ended);
+    script_ms = std::chrono::duration_cast<std::chrono::milliseconds>(*ended - *began).count();
+  }
+  std::cerr << "physical kill test: the script runs for " << script_ms << " ms\n";
+
+  std::map<std::string, int> outcomes;
+  int kills = 0;
+  for (int attempt = 0; kills < points && attempt < 3 * points; ++attempt) {
+    const bool source = attempt % 2 == 1;
+    const auto delay = std::chrono::milliseconds(std::uniform_int_distribution<long long>(0, script_ms)(random));
+    const fs::path marker = markers / ("p" + std::to_string(attempt));
+    const fs::path initdb = source ? sourced : executed;
+    FirstStart start(env_for(marker));
+    const std::string script = (initdb / "10-pgseed-restore.sh").string();
+    const auto is_target = [&](const std::vector<std::string>& args) {
+      return source ? has_argument(args, "inner") && has_argument(args, initdb.string()) : has_argument(args, script);
+    };
+    std::optional<Clock::time_point> began;
+    bool killed = false;
+    std::string killed_during;
+    const auto result = start.run(initdb, [&] {
+      if (killed) return;
+      if (!began && marked(marker, ".start")) began = Clock::now();
+      if (!began || Clock::now() - *began < delay || marked(marker, ".end")) return;
+      const auto target = find_process(is_target);
+      if (!target) return;
+      for (const auto& [pid, parent] : parents()) {
+        if (parent == *target) {
+          const auto args = process_arguments(pid);
+          if (!args.empty()) killed_during = fs::path(args[0]).filename().string();
+        }
+      }
+      kill_tree(*target);
+      killed = true;
+    });
+    start.crash();
+    const auto next = start.next_start();
+    const std::string during = killed ? "killed during " + (killed_during.empty() ? std::string("bash") : killed_during)
+                                      : std::string("not killed, the script had finished");
+    INFO("attempt " << attempt << ": kill after " << delay.count() << " ms, " << (source ? "sourced" : "executed") << ", "
+                    << during);
+    INFO(result.stderr_text);
+    std::string outcome;
+    if (!next.ok()) {
+      // (c) The server refuses, and its log says why and what to do.
+      std::error_code ignored;
+      const std::string log = next.stderr_text + (fs::exists(start.work() / "server.log", ignored)
+                                                       ? testing::read_text(start.work() / "server.log") : std::string());
+      INFO(log);
+      CHECK(log.find("pgseed-init was interrupted while installing a physical snapshot") != std::string::npos);
+      CHECK(log.find("recreate it") != std::string::npos);
+      // No server runs on it (a postmaster killed with the script can leave its pid file behind).
+      std::ifstream pid_file(start.work() / "data" / "postmaster.pid");
+      long pid = 0;
+      if (pid_file >> pid && pid > 0) CHECK(::kill(static_cast<pid_t>(pid), 0) != 0);
+      outcome = "refused";
+    } else {
+      const auto [found, leftovers] = inspect_next_start(start, database, expected);
+      outcome = found == Outcome::empty ? "empty" : found == Outcome::complete ? "complete"
+                                                  : found == Outcome::partial ? "PARTIAL" : "MISSING";
+      CHECK((found == Outcome::empty || found == Outcome::complete));
+      CHECK(leftovers.empty());
+      if (found == Outcome::complete) {
+        CHECK(testing::query_value(start.connection(), "SELECT rolname FROM pg_roles WHERE oid = 10") == "app");
+      }
+    }
+    if (!killed) CHECK(outcome == "complete");
+    std::cerr << "  " << delay.count() << " ms, " << (source ? "sourced" : "executed") << ", " << during << " -> "
+              << outcome << "\n";
+    ++outcomes[outcome];
+    if (killed) ++kills;
+  }
+  CHECK(kills >= points);
+  std::cerr << "physical kill test: " << kills << " kills; " << outcomes["empty"] << " empty, " << outcomes["complete"]
+            << " complete, " << outcomes["refused"] << " refused\n";
+}
+
+TEST_CASE("dump --physical writes the snapshot beside the dump, and verify checks it", "[integration][physical]") {
+  const auto& project = physical_project();
+  const auto dump = testing::latest_real_dump(project.dumps());
+  const auto metadata = physical_metadata();
+  REQUIRE(metadata.physical);
+  const auto archive = core::physical_path_for(dump);
+  CHECK(metadata.physical->file == archive.filename().string());
+  CHECK(fs::read_symlink(project.dumps() / "dev-seeded-latest.pgdata.tar.zst") == archive.filename());
+  CHECK(fs::file_size(archive) == metadata.physical->size_bytes);
+  CHECK(util::sha256_file(archive).sha256 == metadata.physical->checksum);
+  CHECK(metadata.physical->major_version == metadata.server_version_num / 10000);
+  CHECK(metadata.physical->name_data_len == 64);
+  CHECK(metadata.physical->block_size == 8192);
+  CHECK(metadata.physical->encoding == "UTF8");
+  CHECK(!metadata.physical->architecture.empty());
+  CHECK(!metadata.physical->glibc.empty());
+
+  // The configuration files stay out of the archive: the image's are the ones that count.
+  util::Command list;
+  list.argv = {"tar", "--list", "--use-compress-program=zstd", "--file=" + archive.string()};
+  const auto listed = util::run_command(list);
+  REQUIRE(listed.ok());
+  CHECK(listed.stdout_text.find("PG_VERSION\n") != std::string::npos);
+  CHECK(listed.stdout_text.find("global/pg_control\n") != std::string::npos);
+  for (const char* left_out : {"postgresql.conf", "pg_hba.conf", "pg_ident.conf", "postgresql.auto.conf", "postmaster.opts", "postmaster.pid"}) {
+    INFO(left_out);
+    CHECK(listed.stdout_text.find(std::string(left_out) + "\n") == std::string::npos);
+  }
+
+  const auto verified = testing::run_pgseed({"verify", "-C", project.root().string()});
+  INFO(verified.err);
+  CHECK(verified.exit_code == 0);
+  CHECK(verified.out.find("ok: " + archive.string()) != std::string::npos);
+
+  // A damaged snapshot fails verify (the dump itself is fine), in a copy of the directory.
+  util::TemporaryDirectory copy("pgseed-physical-verify-");
+  fs::copy(project.dumps(), copy.path(), fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  fs::resize_file(copy.path() / archive.filename(), metadata.physical->size_bytes - 1);
+  const auto refused = testing::run_pgseed({"verify", "-C", project.root().string(), "--dump-dir", copy.path().string()});
+  CHECK(refused.exit_code == 3);
+  CHECK(refused.err.find("physical snapshot") != std::string::npos);
+  CHECK(refused.err.find("wrong size") != std::string::npos);
 }

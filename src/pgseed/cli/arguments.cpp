@@ -71,6 +71,7 @@ const std::vector<CommandSpec>& command_specs() {
        {database_url, database_url_file, project_dir, environment, dump_dir, set_count, scale,
         {"allow-empty", 0, nullptr, "dump even when no table has rows"},
         {"compress", 'Z', "N", "zstd level of the dump, 1-19, or 0 for none (default: 1)"}, sharing, object_store, url_template,
+        {"physical", 0, nullptr, "also write <stem>.pgdata.tar.zst, a data directory the init script can start from"},
         quiet, help}},
       {"restore", "verify a dump or snapshot and restore it without losing the existing database", "[NAME|DUMP]",
        "NAME is a snapshot (pgseed list shows them); DUMP a dump file; the default is\n"
@@ -237,6 +238,7 @@ void apply_option(commands::Settings& settings, bool& quiet_flag, const std::str
   else if (name == "quiet") quiet_flag = true;
   else if (name == "allow-empty") settings.allow_empty = true;
   else if (name == "compress") settings.compression = parse_count(name, value, 0, 19);
+  else if (name == "physical") settings.physical = true;
   else if (name == "yes") settings.assume_yes = true;
   else if (name == "force") settings.force = true;
   else if (name == "jobs") settings.jobs = parse_count(name, value, 1, 256);

@@ -12,6 +12,7 @@ int run_dump(const Settings& settings, core::Reporter& reporter, std::ostream& o
   options.project = core::ProjectLayout::at(settings.project_directory, settings.dump_directory);
   options.environment = settings.environment;
   options.compression = settings.compression;
+  options.physical = settings.physical;
   options.counts = count_overrides(settings);
   options.empty_database = settings.allow_empty ? core::EmptyDatabase::allow : core::EmptyDatabase::refuse;
   options.sharing = sharing_options(settings);

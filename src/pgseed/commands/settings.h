@@ -28,6 +28,7 @@ struct Settings {
   bool json = false;                           // --json
   int jobs = 0;                                // --jobs; 0 = one per core
   int compression = 1;                         // --compress
+  bool physical = false;                       // dump --physical: also the data directory (.pgdata.tar.zst)
   std::vector<std::string> count_settings;     // --set table=N, as given
   std::optional<double> scale;                 // --scale F
   bool clear = false;                          // seed --clear

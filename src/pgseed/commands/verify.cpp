@@ -1,4 +1,6 @@
 #include "pgseed/commands/commands.h"
+#include "pgseed/core/dump_files.h"
+#include "pgseed/core/physical.h"
 #include "pgseed/core/sharing.h"
 #include "pgseed/core/verify.h"
 
@@ -15,6 +17,15 @@ int run_verify(const Settings& settings, core::Reporter& reporter, std::ostream&
     reporter.progress("verifying", done, total);
   });
   reporter.progress_done();
+  // A dump written with --physical has its snapshot beside it, found by the dump's real name as the
+  // metadata is (an installed copy is named <env>-seeded-latest.*).
+  std::string physical_problem;
+  std::filesystem::path physical_path;
+  if (result.ok() && result.metadata->physical) {
+    physical_path = core::physical_path_for(result.resolved_path);
+    reporter.info("verifying " + physical_path.filename().string());
+    physical_problem = core::check_physical_snapshot(physical_path, *result.metadata->physical);
+  }
   if (settings.json) {
     nlohmann::json document = {{"status", core::to_string(result.status)},
                                {"dump", result.dump_path.string()},
@@ -28,12 +39,27 @@ int run_verify(const Settings& settings, core::Reporter& reporter, std::ostream&
       document["timestamp"] = result.metadata->timestamp;
     }
     if (!result.ok()) document["error"] = core::refusal_for(result).what();
+    if (!physical_path.empty()) {
+      document["physical"] = {{"file", physical_path.string()}, {"status", physical_problem.empty() ? "ok" : "invalid"}};
+      if (!physical_problem.empty()) {
+        document["status"] = "physical-invalid";
+        document["error"] = physical_problem;
+      }
+    }
     out << document.dump(2) << "\n";
   } else if (result.ok()) {
     out << "ok: " << result.dump_path.string() << " (" << core::human_size(result.actual_size) << ", sha256 "
         << result.actual_checksum << ", " << result.metadata->record_counts.size() << " tables)\n";
+    if (!physical_path.empty() && physical_problem.empty()) {
+      out << "ok: " << physical_path.string() << " (" << core::human_size(result.metadata->physical->size_bytes)
+          << ", sha256 " << result.metadata->physical->checksum << ")\n";
+    }
   }
   if (!result.ok()) throw core::refusal_for(result);
+  if (!physical_problem.empty()) {
+    throw Error(ExitCode::dump_refused, physical_problem,
+                "the dump itself is fine; fetch or regenerate the snapshot (pgseed dump --physical)");
+  }
   return 0;
 }
 

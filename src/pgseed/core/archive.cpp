@@ -229,12 +229,24 @@ ArchiveResult write_archive(const pg::ConnInfo& target, const pg::PgTools& tools
   metadata.pg_dump_major = pg_dump_version.major;
   metadata.tool_version = PGSEED_VERSION;
 
+  std::vector<fs::path> companions;
+  if (request.before_commit) companions = request.before_commit(dump_file.temporary_path(), metadata);
+  auto remove_companions = [&] {
+    std::error_code ignored;
+    for (const auto& path : companions) fs::remove(path, ignored);
+  };
+
   // The metadata lands first, so a dump is never without it. Unless replacing is asked for, neither
   // file may replace another's, and if the dump cannot be committed only the metadata this run just
   // created is removed.
   util::AtomicFile metadata_file(metadata_path);
-  metadata_file.write(metadata.to_json());
-  metadata_file.commit(request.overwrite);
+  try {
+    metadata_file.write(metadata.to_json());
+    metadata_file.commit(request.overwrite);
+  } catch (...) {
+    remove_companions();
+    throw;
+  }
   try {
     dump_file.commit(request.overwrite);
   } catch (...) {
@@ -242,6 +254,7 @@ ArchiveResult write_archive(const pg::ConnInfo& target, const pg::PgTools& tools
       std::error_code ignored;
       fs::remove(metadata_path, ignored);
     }
+    remove_companions();
     throw;
   }
   reporter.info("wrote " + dump_path.string() + " (" + core::human_size(digest.size) + ", " +

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace pgseed::core {
 
@@ -32,6 +33,10 @@ struct ArchiveRequest {
   int compression = 1;
   EmptyDatabase empty_database = EmptyDatabase::refuse;
   util::AtomicFile::Overwrite overwrite = util::AtomicFile::Overwrite::refuse;
+  // Runs once the archive is complete and hashed, before anything is committed: it may write files
+  // that go with the archive (they must be committed before the metadata that names them) and add
+  // to the metadata. Returns those files, which are removed if the archive cannot be committed.
+  std::function<std::vector<std::filesystem::path>(const std::filesystem::path& archive, DumpMetadata&)> before_commit;
 };
 
 struct ArchiveResult {

@@ -5,6 +5,7 @@
 #include "pgseed/core/inputs.h"
 #include "pgseed/core/migrations.h"
 #include "pgseed/core/names.h"
+#include "pgseed/core/physical.h"
 #include "pgseed/core/seed.h"
 #include "pgseed/error.h"
 #include "pgseed/pg/database.h"
@@ -44,7 +45,8 @@ std::string timestamp_behind(const fs::path& latest_link) {
 // as a pair and never backwards: after any number of concurrent dumps both point to the newest
 // complete pair, and every one of them verifies.
 void move_latest_links(const DumpOptions& options, const fs::path& dump_path, const fs::path& metadata_path,
-                       const std::string& timestamp, const std::string& checksum, Reporter& reporter) {
+                       const fs::path& physical_path, const std::string& timestamp, const std::string& checksum,
+                       Reporter& reporter) {
   const fs::path& directory = options.project.dump_directory;
   const util::FileLock lock(directory);
   const fs::path latest_dump = latest_dump_path(directory, options.environment);
@@ -57,6 +59,16 @@ void move_latest_links(const DumpOptions& options, const fs::path& dump_path, co
     if (current <= horizon) return;
     reporter.warning("the latest " + options.environment + " dump claims a time in the future (" + current +
                      "); pointing the latest links at this one instead");
+  }
+  // The physical snapshot's link moves first and goes when the new dump has none: a latest snapshot
+  // must never belong to an older dump than the latest metadata (the init script would find its
+  // checksum wrong and restore logically, but an install would copy a stale file).
+  const fs::path latest_physical = directory / (latest_dump_stem(options.environment) + physical_extension);
+  if (!physical_path.empty()) {
+    util::replace_symlink_atomically(physical_path.filename(), latest_physical);
+  } else {
+    std::error_code ignored;
+    if (fs::is_symlink(fs::symlink_status(latest_physical, ignored))) fs::remove(latest_physical, ignored);
   }
   util::replace_symlink_atomically(metadata_path.filename(),
                                    directory / (latest_dump_stem(options.environment) + metadata_extension));
@@ -118,6 +130,16 @@ DumpResult write_dump_with_inputs(const pg::ConnInfo& target, const pg::PgTools&
   request.file_name = [&](const SourceVersion& source, util::SystemTime now) {
     return versioned_dump_stem(options.environment, source.short_commit(), now, util::random_hex(3)) + dump_extension;
   };
+  fs::path physical_path;
+  if (options.physical) {
+    // From the dump just written and hashed, before the metadata: the snapshot lands first and the
+    // metadata that describes it second, so no metadata ever names a snapshot that is not there.
+    request.before_commit = [&](const fs::path& dump, DumpMetadata& metadata) {
+      physical_path = physical_path_for(request.directory / metadata.file);
+      write_physical_snapshot(tools, dump, physical_path, metadata, reporter);
+      return std::vector<fs::path>{physical_path};
+    };
+  }
   ArchiveResult archive = write_archive(target, tools, request, reporter);
   DumpResult result;
   // The object is in its store before a content link names it.
@@ -125,12 +147,13 @@ DumpResult write_dump_with_inputs(const pg::ConnInfo& target, const pg::PgTools&
     ignore_dumps_in_git(options.project.dump_directory);
     result.object_path = share_dump_object(options.sharing, archive.dump_path, archive.metadata.checksum, reporter);
   }
-  // Both files are complete and durable: now, and only now, the latest links move.
-  move_latest_links(options, archive.dump_path, archive.metadata_path, archive.metadata.timestamp,
+  // All files are complete and durable: now, and only now, the latest links move.
+  move_latest_links(options, archive.dump_path, archive.metadata_path, physical_path, archive.metadata.timestamp,
                     archive.metadata.checksum, reporter);
 
   result.dump_path = archive.dump_path;
   result.metadata_path = archive.metadata_path;
+  result.physical_path = physical_path;
   result.metadata = std::move(archive.metadata);
   return result;
 }

@@ -22,12 +22,14 @@ struct DumpOptions {
   int compression = 1;  // zstd level (0: none); see docs/benchmarks.md for why 1
   EmptyDatabase empty_database = EmptyDatabase::refuse;
   SharingOptions sharing;  // externaldata: also the content link and the object in the first local store
+  bool physical = false;  // also write <stem>.pgdata.tar.zst (core/physical.h)
 };
 
 struct DumpResult {
   std::filesystem::path dump_path;
   std::filesystem::path metadata_path;
   std::filesystem::path object_path;  // externaldata: the object in the first local store, if any
+  std::filesystem::path physical_path;  // empty without --physical
   DumpMetadata metadata;
   std::vector<std::string> migrations_applied_now;
   bool seeded_now = false;

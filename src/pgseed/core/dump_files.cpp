@@ -18,13 +18,23 @@ fs::path latest_dump_path(const fs::path& dump_directory, const std::string& env
   return dump_directory / (latest_dump_stem(environment) + dump_extension);
 }
 
-fs::path metadata_path_for(const fs::path& dump_path) {
+namespace {
+std::string dump_stem(const fs::path& dump_path) {
   std::string name = dump_path.filename().string();
   const std::string extension = dump_extension;
   if (name.size() > extension.size() && name.compare(name.size() - extension.size(), extension.size(), extension) == 0) {
     name.resize(name.size() - extension.size());
   }
-  return dump_path.parent_path() / (name + metadata_extension);
+  return name;
+}
+}  // namespace
+
+fs::path metadata_path_for(const fs::path& dump_path) {
+  return dump_path.parent_path() / (dump_stem(dump_path) + metadata_extension);
+}
+
+fs::path physical_path_for(const fs::path& dump_path) {
+  return dump_path.parent_path() / (dump_stem(dump_path) + physical_extension);
 }
 
 }  // namespace pgseed::core

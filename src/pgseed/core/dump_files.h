@@ -5,7 +5,9 @@
 //
 // <run> is a random token of the run that wrote the pair: the same commit dumped in the same second,
 // on one host or on two hosts sharing the directory, still gives distinct names.
+//   <same stem>.pgdata.tar.zst                              its physical snapshot (dump --physical)
 //   <env>-seeded-latest.dump / .metadata.json             relative links to the newest pair
+//   <env>-seeded-latest.pgdata.tar.zst                    and to its physical snapshot, when it has one
 #pragma once
 
 #include "pgseed/util/time.h"
@@ -17,6 +19,7 @@ namespace pgseed::core {
 
 inline constexpr const char* dump_extension = ".dump";
 inline constexpr const char* metadata_extension = ".metadata.json";
+inline constexpr const char* physical_extension = ".pgdata.tar.zst";
 
 std::string versioned_dump_stem(const std::string& environment, const std::string& short_commit, util::SystemTime time,
                                 const std::string& run_token);
@@ -28,5 +31,7 @@ std::filesystem::path latest_dump_path(const std::filesystem::path& dump_directo
 // The metadata that belongs to a dump: same directory, same stem. Works for the latest link too,
 // whose metadata link has the latest stem.
 std::filesystem::path metadata_path_for(const std::filesystem::path& dump_path);
+// The physical snapshot that belongs to a dump, by the same rule.
+std::filesystem::path physical_path_for(const std::filesystem::path& dump_path);
 
 }  // namespace pgseed::core

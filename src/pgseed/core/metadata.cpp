@@ -7,9 +7,50 @@
 
 #include <algorithm>
 #include <cctype>
+#include <type_traits>
 
 namespace pgseed::core {
 using nlohmann::json;
+
+namespace {
+
+json physical_to_json(const PhysicalSnapshot& physical) {
+  return {
+      {"file", physical.file},
+      {"sizeBytes", physical.size_bytes},
+      {"checksum", physical.checksum},
+      {"checksumAlgorithm", "sha256"},
+      {"format", "tar.zst"},
+      {"compressionLevel", physical.compression_level},
+      {"database", physical.database},
+      {"bootstrapUser", physical.bootstrap_user},
+      {"majorVersion", physical.major_version},
+      {"serverVersionNum", physical.server_version_num},
+      {"catalogVersion", physical.catalog_version},
+      {"controlVersion", physical.control_version},
+      {"maxAlign", physical.max_align},
+      {"blockSize", physical.block_size},
+      {"relsegSize", physical.relseg_size},
+      {"walBlockSize", physical.wal_block_size},
+      {"walSegmentSize", physical.wal_segment_size},
+      {"nameDataLen", physical.name_data_len},
+      {"float8PassByValue", physical.float8_pass_by_value},
+      {"dataChecksums", physical.data_checksums},
+      {"architecture", physical.architecture},
+      {"glibc", physical.glibc},
+      {"encoding", physical.encoding},
+      {"localeProvider", physical.locale_provider},
+      {"collate", physical.collate},
+      {"ctype", physical.ctype},
+      {"localeNote", physical.locale_note},
+      {"databaseCollationVersion", physical.database_collation_version},
+      {"collationVersions", physical.collation_versions},
+  };
+}
+
+}  // namespace
+
+std::string PhysicalSnapshot::json_text() const { return physical_to_json(*this).dump(2); }
 
 std::string DumpMetadata::to_json() const {
   json document = {
@@ -41,6 +82,7 @@ std::string DumpMetadata::to_json() const {
     document["note"] = note;
     document["tables"] = {{"include", table_patterns}, {"exclude", excluded_table_patterns}};
   }
+  if (physical) document["physical"] = physical_to_json(*physical);
   // One key per line: the init script reads this with grep and sed, as the image has no jq.
   return document.dump(2) + "\n";
 }
@@ -179,6 +221,57 @@ DumpMetadata DumpMetadata::from_json(const std::string& text) {
     const std::int64_t number = integer_field(postgres, "serverVersionNum", "postgres.");
     if (number < 0 || number > 100000000) throw MetadataError("field postgres.serverVersionNum is out of range");
     metadata.server_version_num = static_cast<int>(number);
+  }
+  if (document.contains("physical")) {
+    // Only what verify needs is required here; the init script checks the compatibility fields itself.
+    const json& section = document["physical"];
+    if (!section.is_object()) throw MetadataError("field physical must be an object");
+    PhysicalSnapshot physical;
+    physical.file = string_field(section, "file", "physical.");
+    const std::int64_t physical_size = integer_field(section, "sizeBytes", "physical.");
+    if (physical_size < 0) throw MetadataError("field physical.sizeBytes must not be negative");
+    physical.size_bytes = static_cast<std::uint64_t>(physical_size);
+    physical.checksum = string_field(section, "checksum", "physical.");
+    if (!is_sha256_hex(physical.checksum)) throw MetadataError("field physical.checksum is not 64 lowercase hex digits");
+    auto optional_string = [&](const char* name, std::string& target) {
+      if (section.contains(name) && section[name].is_string()) target = section[name].get<std::string>();
+    };
+    auto optional_integer = [&](const char* name, auto& target) {
+      if (section.contains(name) && section[name].is_number_integer()) {
+        target = section[name].get<std::remove_reference_t<decltype(target)>>();
+      }
+    };
+    optional_integer("compressionLevel", physical.compression_level);
+    optional_string("database", physical.database);
+    optional_string("bootstrapUser", physical.bootstrap_user);
+    optional_integer("majorVersion", physical.major_version);
+    optional_integer("serverVersionNum", physical.server_version_num);
+    optional_integer("catalogVersion", physical.catalog_version);
+    optional_integer("controlVersion", physical.control_version);
+    optional_integer("maxAlign", physical.max_align);
+    optional_integer("blockSize", physical.block_size);
+    optional_integer("relsegSize", physical.relseg_size);
+    optional_integer("walBlockSize", physical.wal_block_size);
+    optional_integer("walSegmentSize", physical.wal_segment_size);
+    optional_integer("nameDataLen", physical.name_data_len);
+    if (section.contains("float8PassByValue") && section["float8PassByValue"].is_boolean()) {
+      physical.float8_pass_by_value = section["float8PassByValue"].get<bool>();
+    }
+    optional_integer("dataChecksums", physical.data_checksums);
+    optional_string("architecture", physical.architecture);
+    optional_string("glibc", physical.glibc);
+    optional_string("encoding", physical.encoding);
+    optional_string("localeProvider", physical.locale_provider);
+    optional_string("collate", physical.collate);
+    optional_string("ctype", physical.ctype);
+    optional_string("localeNote", physical.locale_note);
+    optional_string("databaseCollationVersion", physical.database_collation_version);
+    if (section.contains("collationVersions") && section["collationVersions"].is_object()) {
+      for (const auto& [name, version] : section["collationVersions"].items()) {
+        if (version.is_string()) physical.collation_versions[name] = version.get<std::string>();
+      }
+    }
+    metadata.physical = std::move(physical);
   }
   if (document.contains("tool")) {
     const json& tool = document["tool"];

@@ -20,6 +20,40 @@ using RecordCounts = std::map<std::string, std::int64_t>;
 // database as it was (`pgseed snapshot`). Both have the same format and the same checks.
 enum class ArchiveKind { dump, snapshot };
 
+// The physical snapshot beside a dump (`dump --physical`): the data directory of a cluster the dump
+// was restored into, and what a server must match to start on those files (see core/physical.h).
+struct PhysicalSnapshot {
+  std::string file;                  // <dump stem>.pgdata.tar.zst
+  std::uint64_t size_bytes = 0;
+  std::string checksum;              // sha256, lowercase hex
+  int compression_level = 0;         // zstd level
+  std::string database = "postgres";       // the database that holds the data inside the archive
+  std::string bootstrap_user = "postgres";  // the role with OID 10 inside the archive
+  int major_version = 0;
+  int server_version_num = 0;
+  std::int64_t catalog_version = 0;
+  std::int64_t control_version = 0;
+  std::int64_t max_align = 0;
+  std::int64_t block_size = 0;
+  std::int64_t relseg_size = 0;      // blocks per segment of a large relation
+  std::int64_t wal_block_size = 0;
+  std::int64_t wal_segment_size = 0;
+  std::int64_t name_data_len = 0;    // NAMEDATALEN (pg_control_init().max_identifier_length)
+  bool float8_pass_by_value = true;
+  std::int64_t data_checksums = 0;   // data_page_checksum_version: 0 = off
+  std::string architecture;          // uname -m
+  std::string glibc;                 // gnu_get_libc_version()
+  std::string encoding;              // of the database
+  std::string locale_provider;       // libc or icu
+  std::string collate;
+  std::string ctype;
+  std::string locale_note;           // why this locale (the image's, or the fallback)
+  std::string database_collation_version;              // datcollversion; empty when none
+  std::map<std::string, std::string> collation_versions;  // collations the data uses -> version
+
+  std::string json_text() const;  // for tests and messages
+};
+
 struct DumpMetadata {
   static constexpr int current_format_version = 1;
 
@@ -52,6 +86,7 @@ struct DumpMetadata {
   int pg_dump_major = 0;                // 15
   std::string tool_name = "pgseed";
   std::string tool_version;
+  std::optional<PhysicalSnapshot> physical;  // "physical": only with dump --physical
 
   // A partial snapshot holds only some tables; restoring it replaces only their data.
   bool partial() const { return !table_patterns.empty() || !excluded_table_patterns.empty(); }

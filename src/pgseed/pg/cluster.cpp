@@ -306,7 +306,7 @@ EmbeddedCluster::EmbeddedCluster(const PgTools& tools, ClusterOptions options)
     }
   };
   check(run_as_server_user({tools_.program("initdb").string(), "--pgdata=" + data_directory().string(),
-                            "--username=postgres", "--auth=trust", "--encoding=UTF8", "--locale=C",
+                            "--username=postgres", "--auth=trust", "--encoding=UTF8", "--locale=" + options_.locale,
                             "--no-sync", "--no-instructions"}),
         "initdb");
 

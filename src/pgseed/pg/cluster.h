@@ -29,6 +29,9 @@ struct ClusterOptions {
   std::filesystem::path parent_directory;  // empty: $TMPDIR or /tmp
   std::string database = "pgseed";         // created after start
   bool durable = false;                     // false: fsync=off, fine for a throwaway cluster
+  // initdb --locale. C sorts fastest and is the same everywhere; a physical snapshot needs the
+  // locale the postgres image initialises its clusters with (core/physical.cpp).
+  std::string locale = "C";
 };
 
 class EmbeddedCluster {
@@ -51,6 +54,8 @@ public:
 
   // Stops the server (fast shutdown). Safe to call twice; the destructor calls it.
   void stop() noexcept;
+  // Whether the last stop() was a clean fast shutdown (its data directory is then consistent on disk).
+  bool stopped_cleanly() const noexcept { return stopped_cleanly_; }
 
 private:
   void finish_start();
