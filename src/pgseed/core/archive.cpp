@@ -262,6 +262,44 @@ ArchiveResult write_archive(const pg::ConnInfo& target, const pg::PgTools& tools
   return ArchiveResult{dump_path, metadata_path, std::move(metadata)};
 }
 
+PlainArchiveFile::PlainArchiveFile(const fs::path& archive, const std::string& display_name, Reporter& reporter)
+    : path_(archive) {
+  if (!is_zstd_file(archive)) return;
+  const auto started = std::chrono::steady_clock::now();
+  const std::string name = "." + archive.filename().string() + ".plain";
+  const auto create_in = [&](const fs::path& directory) {
+    for (const auto& removed : util::remove_abandoned_temporaries(directory)) {
+      reporter.info("removed " + removed.filename().string() + ", left behind by a pgseed run that is gone");
+    }
+    file_.emplace(directory / name);
+  };
+  try {
+    create_in(archive.parent_path());
+  } catch (const std::exception&) {
+    create_in(fs::temp_directory_path());
+  }
+  const std::string dump = fs::path(display_name).filename().string();
+  util::Command decompress;
+  // The redirection writes into the locked temporary itself; `zstd -o` would replace the file.
+  decompress.argv = {"bash", "-c", "\"$1\" -dcq -- \"$2\" > \"$3\"", "pgseed-decompress", zstd_program().string(),
+                     archive.string(), file_->temporary_path().string()};
+  decompress.on_progress = [&] {
+    std::error_code ignored;
+    const auto written = fs::file_size(file_->temporary_path(), ignored);
+    if (!ignored) reporter.progress("decompressing " + dump, written, 0, ProgressUnit::bytes);
+  };
+  const auto result = util::run_command(decompress);
+  reporter.progress_done();
+  if (!result.ok()) {
+    throw Error(ExitCode::dump_refused, "dump " + display_name + " cannot be decompressed: " + result.last_error_line(),
+                "check the free space in " + file_->temporary_path().parent_path().string() + ", or fetch or regenerate the dump");
+  }
+  std::error_code ignored;
+  reporter.info("decompressed " + dump + " to " + human_size(fs::file_size(file_->temporary_path(), ignored)) + " in " +
+                human_duration(util::seconds_since(started)));
+  path_ = file_->temporary_path();
+}
+
 bool is_zstd_file(const fs::path& archive) {
   static const std::string magic = "\x28\xb5\x2f\xfd";
   return util::read_file_prefix(archive, magic.size()) == magic;

@@ -15,6 +15,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,22 @@ bool is_zstd_file(const std::filesystem::path& archive);
 
 // The zstd program; Error(failure) with a hint when it is not installed.
 std::filesystem::path zstd_program();
+
+// An archive as pg_restore can read it. pg_restore -j needs a file it can seek in, so a zstd archive
+// is first decompressed into a hidden temporary file beside it (or in the system's temporary
+// directory when that one is read-only); a custom-format archive is used as it is. The temporary goes
+// when this object does, and a killed run's temporary is removed by the next run in that directory,
+// or by `pgseed clean`. `display_name` names the dump in messages.
+class PlainArchiveFile {
+public:
+  PlainArchiveFile(const std::filesystem::path& archive, const std::string& display_name, Reporter& reporter);
+  // What pg_restore reads: the decompressed temporary, or the archive itself.
+  const std::filesystem::path& path() const noexcept { return path_; }
+
+private:
+  std::optional<util::AtomicFile> file_;
+  std::filesystem::path path_;
+};
 
 // `pg_restore --list` of an archive of either kind (a zstd one is decompressed as it is read).
 util::CommandResult list_archive(const pg::PgTools& tools, const std::filesystem::path& archive);

@@ -1,5 +1,6 @@
 #include "pgseed/core/physical.h"
 
+#include "pgseed/core/archive.h"
 #include "pgseed/core/inventory.h"
 #include "pgseed/core/toast_compression.h"
 #include "pgseed/error.h"
@@ -109,8 +110,10 @@ void write_physical_snapshot(const pg::PgTools& tools, const fs::path& verified_
     }
     const unsigned cpus = std::max(2U, std::thread::hardware_concurrency());
     // --no-owner/--no-acl: every object belongs to the bootstrap superuser, which becomes POSTGRES_USER.
+    // A zstd dump is decompressed first: pg_restore -j needs a file it can seek in.
+    const PlainArchiveFile plain(verified_dump, metadata.file, reporter);
     tools.run_client("pg_restore", cluster.connection(physical.database),
-                     {"--no-owner", "--no-acl", "--exit-on-error", "--jobs=" + std::to_string(cpus), verified_dump.string()});
+                     {"--no-owner", "--no-acl", "--exit-on-error", "--jobs=" + std::to_string(cpus), plain.path().string()});
     if (lz4) connection.execute("ALTER DATABASE postgres RESET default_toast_compression");
 
     const RecordCounts counts = count_records(connection);

@@ -60,53 +60,17 @@ private:
 };
 
 
-// A verified archive as pg_restore can read it. pg_restore -j needs a file it can seek in, so a zstd
-// archive is first decompressed into a hidden temporary file beside it (or in the system's temporary
-// directory when that one is read-only). The temporary goes when this object does, and a killed run's
-// temporary is removed by the next run in that directory, or by `pgseed clean`.
+// A verified archive with its resolved_path naming what pg_restore reads (see PlainArchiveFile).
 class PlainArchive {
 public:
-  PlainArchive(const VerifyResult& verified, Reporter& reporter) : plain_(verified) {
-    if (!is_zstd_file(verified.resolved_path)) return;
-    const auto started = std::chrono::steady_clock::now();
-    const std::string name = "." + verified.resolved_path.filename().string() + ".plain";
-    const auto create_in = [&](const fs::path& directory) {
-      for (const auto& removed : util::remove_abandoned_temporaries(directory)) {
-        reporter.info("removed " + removed.filename().string() + ", left behind by a pgseed run that is gone");
-      }
-      file_.emplace(directory / name);
-    };
-    try {
-      create_in(verified.resolved_path.parent_path());
-    } catch (const std::exception&) {
-      create_in(fs::temp_directory_path());
-    }
-    const std::string dump = verified.dump_path.filename().string();
-    util::Command decompress;
-    // The redirection writes into the locked temporary itself; `zstd -o` would replace the file.
-    decompress.argv = {"bash", "-c", "\"$1\" -dcq -- \"$2\" > \"$3\"", "pgseed-decompress", zstd_program().string(),
-                       verified.resolved_path.string(), file_->temporary_path().string()};
-    decompress.on_progress = [&] {
-      std::error_code ignored;
-      const auto written = fs::file_size(file_->temporary_path(), ignored);
-      if (!ignored) reporter.progress("decompressing " + dump, written, 0, ProgressUnit::bytes);
-    };
-    const auto result = util::run_command(decompress);
-    reporter.progress_done();
-    if (!result.ok()) {
-      throw Error(ExitCode::dump_refused, "dump " + verified.dump_path.string() + " cannot be decompressed: " + result.last_error_line(),
-                  "check the free space in " + file_->temporary_path().parent_path().string() + ", or fetch or regenerate the dump");
-    }
-    std::error_code ignored;
-    reporter.info("decompressed " + dump + " to " + human_size(fs::file_size(file_->temporary_path(), ignored)) + " in " +
-                  human_duration(util::seconds_since(started)));
-    plain_.resolved_path = file_->temporary_path();
+  PlainArchive(const VerifyResult& verified, Reporter& reporter)
+      : file_(verified.resolved_path, verified.dump_path.string(), reporter), plain_(verified) {
+    plain_.resolved_path = file_.path();
   }
-  // The verified archive, its resolved_path naming what pg_restore reads.
   const VerifyResult& verified() const noexcept { return plain_; }
 
 private:
-  std::optional<util::AtomicFile> file_;
+  PlainArchiveFile file_;
   VerifyResult plain_;
 };
 
