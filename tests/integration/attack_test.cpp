@@ -1,0 +1,55 @@
+// Issue 9's day-to-day commands under what a hostile but realistic user does: odd database settings,
+// names and environment values that the first implementation read the wrong way.
+#include "support/catch.h"
+#include "support/test_support.h"
+
+#include "pgseed/pg/database.h"
+
+using namespace pgseed;
+using testing::run_pgseed;
+
+namespace {
+
+struct Dumped {
+  testing::ScratchProject project;
+  pg::ConnInfo source = testing::fresh_database("attack_src");
+  pg::ConnInfo target = testing::fresh_database("attack_target");
+  Dumped() {
+    const auto dumped = run_pgseed({"dump", "-C", project.root().string(), "--database-url", source.keyword_string()});
+    INFO(dumped.err);
+    REQUIRE(dumped.exit_code == 0);
+  }
+  std::vector<std::string> restore() const {
+    return {"restore", "--yes", "--no-safety-snapshot", "-C", project.root().string(), "--database-url", target.keyword_string()};
+  }
+};
+
+std::string database_settings(pg::Connection& admin, const std::string& database) {
+  return admin.query_value(
+      "SELECT coalesce(array_to_string(ARRAY(SELECT c FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase, "
+      "unnest(s.setconfig) c WHERE s.setrole = 0 AND d.datname = " + admin.quote_literal(database) + " ORDER BY 1), '|'), '')");
+}
+
+}  // namespace
+
+TEST_CASE("the swap carries database settings as values, never as SQL", "[integration][attack]") {
+  Dumped project;
+  pg::Connection admin(testing::test_server().connection("postgres"));
+  admin.execute("DROP ROLE IF EXISTS pgseed_injected");
+  const std::string db = admin.quote_identifier(project.target.database());
+  // What a database owner may set: a string setting whose value reads as SQL once pasted unquoted,
+  // and one whose value is the word DEFAULT, which unquoted means "remove the setting".
+  admin.execute("ALTER DATABASE " + db + " SET application_name = 'x; CREATE ROLE pgseed_injected'");
+  admin.execute("ALTER DATABASE " + db + " SET attack.note = 'default'");
+  admin.execute("ALTER DATABASE " + db + " SET work_mem = '8MB'");
+  // A list stays a list: quoted whole it would become one schema named "$user", public, "My;Schema".
+  admin.execute("ALTER DATABASE " + db + " SET search_path = \"$user\", public, \"My;Schema\"");
+  const std::string before = database_settings(admin, project.target.database());
+
+  const auto restored = run_pgseed(project.restore());
+  INFO(restored.err);
+  REQUIRE(restored.exit_code == 0);
+  CHECK(admin.query_value("SELECT count(*) FROM pg_roles WHERE rolname = 'pgseed_injected'") == "0");
+  CHECK(database_settings(admin, project.target.database()) == before);
+  admin.execute("DROP ROLE IF EXISTS pgseed_injected");
+}
