@@ -5,6 +5,9 @@
 
 #include "pgseed/pg/database.h"
 
+#include <chrono>
+#include <future>
+
 using namespace pgseed;
 using testing::run_pgseed;
 
@@ -52,4 +55,36 @@ TEST_CASE("the swap carries database settings as values, never as SQL", "[integr
   CHECK(admin.query_value("SELECT count(*) FROM pg_roles WHERE rolname = 'pgseed_injected'") == "0");
   CHECK(database_settings(admin, project.target.database()) == before);
   admin.execute("DROP ROLE IF EXISTS pgseed_injected");
+}
+
+TEST_CASE("a partial restore never hangs behind an app's open transaction", "[integration][attack]") {
+  testing::ScratchProject project;
+  const pg::ConnInfo database = testing::fresh_database("attack_partial");
+  const std::string root = project.root().string(), url = database.keyword_string();
+  for (const char* command : {"migrate", "seed"}) {
+    const auto run = run_pgseed({command, "-C", root, "--database-url", url});
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+  }
+  const auto take = run_pgseed({"snapshot", "orders-only", "-t", "public.orders", "-C", root, "--database-url", url});
+  INFO(take.err);
+  REQUIRE(take.exit_code == 0);
+  const std::string before = testing::query_value(database, "SELECT count(*) FROM orders");
+
+  std::future<testing::PgseedRun> run;  // declared first: on a failure the app's transaction ends before we wait
+  pg::Connection app(database);
+  {
+    // The app (or a psql left in BEGIN, or a debugger paused mid-request) holds a row of orders.
+    pg::Transaction open(app);
+    open.execute("UPDATE orders SET id = id WHERE id = (SELECT min(id) FROM orders)");
+    run = std::async(std::launch::async, [&] {
+      return run_pgseed({"restore", "orders-only", "--yes", "--no-safety-snapshot", "-C", root, "--database-url", url});
+    });
+    REQUIRE(run.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+  }
+  const auto result = run.get();
+  INFO(result.err);
+  CHECK(result.exit_code == 3);
+  CHECK(result.err.find("lock") != std::string::npos);
+  CHECK(testing::query_value(database, "SELECT count(*) FROM orders") == before);
 }
