@@ -88,3 +88,20 @@ TEST_CASE("a partial restore never hangs behind an app's open transaction", "[in
   CHECK(result.err.find("lock") != std::string::npos);
   CHECK(testing::query_value(database, "SELECT count(*) FROM orders") == before);
 }
+
+TEST_CASE("PGSEED_PROTECTED protects unless it says no: a typo or an unknown word fails closed", "[integration][attack]") {
+  Dumped project;
+  for (const std::string value : {"2", "enabled", "protected", "TRUE ", "Yes"}) {
+    INFO("PGSEED_PROTECTED=" << value);
+    const auto refused = run_pgseed(project.restore(), {{"PGSEED_PROTECTED", value}});
+    INFO(refused.err);
+    CHECK(refused.exit_code == 5);
+    CHECK(refused.err.find("PGSEED_PROTECTED=") != std::string::npos);
+  }
+  for (const std::string value : {"0", "off", "FALSE", "no"}) {
+    INFO("PGSEED_PROTECTED=" << value);
+    const auto restored = run_pgseed(project.restore(), {{"PGSEED_PROTECTED", value}});
+    INFO(restored.err);
+    CHECK(restored.exit_code == 0);
+  }
+}
