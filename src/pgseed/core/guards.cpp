@@ -31,6 +31,11 @@ bool is_true_word(const std::string& value) {
   return word == "on" || word == "true" || word == "yes" || word == "1" || word == "t" || word == "y";
 }
 
+bool is_false_word(const std::string& value) {
+  const std::string word = lowercase(trim(value));
+  return word == "off" || word == "false" || word == "no" || word == "0" || word == "f" || word == "n";
+}
+
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> parts;
   std::string::size_type start = 0;
@@ -90,7 +95,9 @@ bool is_production_environment(const std::string& environment) {
 
 bool protected_by_environment_variable() {
   const auto value = environment_value("PGSEED_PROTECTED");
-  return value && is_true_word(*value);
+  // Fails closed: a safety switch set to a word we do not know ("2", "enabled") protects; only an
+  // explicit no turns it off.
+  return value && !is_false_word(*value);
 }
 
 bool database_marked_protected(pg::Connection& admin, const std::string& database) {

@@ -4,7 +4,9 @@
 #include "pgseed/core/server_admin.h"
 #include "pgseed/util/unique_name.h"
 
+#include <algorithm>
 #include <chrono>
+#include <regex>
 #include <thread>
 
 namespace pgseed::core {
@@ -32,6 +34,19 @@ void terminate_sessions(pg::Connection& admin, const std::string& database) {
 // in its place: the new one gets them too (the protection mark pgseed.protected among them), so that
 // only the data changes. pg_db_role_setting keeps them as "name=value"; a value is given back as it
 // was written where that parses (lists such as search_path), and as a string literal otherwise.
+//
+// "As written" only when the value is a plain list of words and quoted items: the database's owner
+// chooses these values, and pasted unquoted into our (superuser) session, "x; CREATE ROLE ..." would
+// run as SQL, and "default" would remove the setting instead of copying it.
+bool is_plain_setting_list(const std::string& value) {
+  // An item: a double-quoted identifier, a single-quoted string (no backslashes), or a bare word.
+  static const std::string item = R"re(("(?:[^"\x00-\x1f]|"")*"|'(?:[^'\\\x00-\x1f]|'')*'|[A-Za-z0-9_.]+))re";
+  static const std::regex list(R"re(\s*)re" + item + R"re((\s*,\s*)re" + item + R"re()*\s*)re");
+  std::string word = value;
+  std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return word != "default" && std::regex_match(value, list);
+}
+
 void carry_database_settings(pg::Connection& admin, const std::string& from, const std::string& to) {
   const auto rows = admin.query(
       "SELECT unnest(s.setconfig) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase "
@@ -42,6 +57,10 @@ void carry_database_settings(pg::Connection& admin, const std::string& from, con
     if (equals == std::string::npos || equals == 0) continue;
     const std::string name = entry.substr(0, equals), value = entry.substr(equals + 1);
     const std::string alter = "ALTER DATABASE " + admin.quote_identifier(to) + " SET " + name + " TO ";
+    if (!is_plain_setting_list(value)) {
+      admin.execute(alter + admin.quote_literal(value));
+      continue;
+    }
     try {
       admin.execute(alter + value);
     } catch (const pg::SqlError&) {

@@ -169,7 +169,10 @@ void restore_partial(const pg::ConnInfo& target, const pg::PgTools& tools, const
   }
   // One psql session: BEGIN and the deletes, then the data file, then the checks and COMMIT. With
   // ON_ERROR_STOP the first error ends the session, and the transaction with it.
-  std::string before = "BEGIN; SET LOCAL session_replication_role = replica;";
+  // The app may still be connected (a partial restore does not replace the database): a row or table
+  // it holds in an open transaction would make DELETE wait forever, with the target lock held. After
+  // lock_timeout the transaction fails and rolls back like any other error.
+  std::string before = "BEGIN; SET LOCAL session_replication_role = replica; SET LOCAL lock_timeout = '10s';";
   for (const auto& entry : tables) before += " DELETE FROM " + entry.first + ";";
   std::string after = "DO $pgseed$\nBEGIN\n";
   for (const auto& [table, count] : tables) {
