@@ -85,11 +85,18 @@ TEST_CASE("prune --keep 1 deletes old dumps, never the latest nor one git tracks
   CHECK(dry.err.find("git rm") != std::string::npos);
   for (const auto& dump : {shared, older, newest}) CHECK(pair_exists(dump));
 
+  // A physical snapshot beside the old dump (dump --physical) goes with it; the newest's stays.
+  const fs::path older_physical = core::physical_path_for(older), newest_physical = core::physical_path_for(newest);
+  testing::write_text(older_physical, "physical snapshot of the older dump");
+  testing::write_text(newest_physical, "physical snapshot of the newest dump");
+
   const auto run = run_pgseed(repo.prune({"--keep", "1"}));
   INFO(run.out << run.err);
   REQUIRE(run.exit_code == 0);
   CHECK(run.out == "deleted dump " + older.string() + " (older than the newest kept)\n");
   CHECK(pair_gone(older));
+  CHECK_FALSE(fs::exists(older_physical));
+  CHECK(fs::exists(newest_physical));
   CHECK(pair_exists(shared));
   CHECK(pair_exists(newest));
   CHECK(repo.git({"status", "--porcelain", "dumps"}).find(shared.filename().string()) == std::string::npos);

@@ -216,7 +216,13 @@ std::set<fs::path> git_tracked_files(const fs::path& directory) {
 }
 
 void remove_archive(const Archive& archive) {
-  for (const fs::path& path : {archive.dump_path, archive.metadata_path}) {
+  // A dump's physical snapshot (dump --physical) belongs to it and goes with it; left behind, it
+  // would be a few hundred MiB that nothing lists or names any more.
+  std::vector<fs::path> paths = {archive.dump_path, archive.metadata_path};
+  if (std::error_code ignored; fs::is_regular_file(fs::symlink_status(physical_path_for(archive.dump_path), ignored))) {
+    paths.push_back(physical_path_for(archive.dump_path));
+  }
+  for (const fs::path& path : paths) {
     std::error_code error;
     if (!fs::remove(path, error) && error) {
       throw Error(ExitCode::failure, "cannot remove " + path.string() + ": " + error.message());
