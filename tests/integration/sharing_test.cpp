@@ -387,3 +387,35 @@ TEST_CASE("a fresh clone with only content links fetches through dead and wrong 
     CHECK(testing::query_value(database, "SELECT count(*) FROM users") == "11");
   }
 }
+
+TEST_CASE("a file url store with percent-escapes is the directory ExternalData reads from", "[integration][sharing]") {
+  // file:///team%20dumps/... is how a path with a space is written as a URL; CMake's file(DOWNLOAD)
+  // (so ExternalData and fetch-dumps) decodes it. pgseed must write where they read.
+  testing::ScratchProject project;
+  util::TemporaryDirectory area("pgseed-escaped-");
+  const fs::path store = area.path() / "team dumps";
+  const std::string store_url = "file://" + area.path().string() + "/team%20dumps";
+  const auto dumped = testing::run_pgseed({"dump", "-C", project.root().string(), "--sharing", "externaldata"},
+                                          {{"PGSEED_URL_TEMPLATES", store_url + "/%(algo)/%(hash)"}});
+  INFO(dumped.err);
+  REQUIRE(dumped.exit_code == 0);
+  const std::string hash = testing::read_text(project.dumps() / "dev-seeded-latest.dump.sha256").substr(0, 64);
+  CHECK(fs::exists(object_in(store, hash)));
+  CHECK_FALSE(fs::exists(area.path() / "team%20dumps"));
+
+  // What CMake itself fetches from that URL.
+  const fs::path script = area.path() / "fetch.cmake";
+  const fs::path fetched = area.path() / "fetched";
+  testing::write_text(script, "file(DOWNLOAD \"" + store_url + "/SHA256/" + hash + "\" \"" + fetched.string() +
+                                  "\" EXPECTED_HASH SHA256=" + hash + " STATUS status)\nlist(GET status 0 code)\n"
+                                  "if(NOT code EQUAL 0)\n  message(FATAL_ERROR \"${status}\")\nendif()\n");
+  const auto cmake = run({"cmake", "-P", script.string()});
+  INFO(cmake.stderr_text);
+  CHECK(cmake.ok());
+
+  const auto published = testing::run_pgseed({"publish", "-C", project.root().string(), "--to",
+                                              "file://" + area.path().string() + "/pub%20lic"});
+  INFO(published.err);
+  REQUIRE(published.exit_code == 0);
+  CHECK(sha256_of(object_in(area.path() / "pub lic", hash)) == hash);
+}

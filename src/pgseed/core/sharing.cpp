@@ -45,6 +45,28 @@ std::string expand_location(const std::string& location, const std::string& sha2
   return replace_all(replace_all(location, "%(algo)", object_algorithm), "%(hash)", sha256);
 }
 
+// %XX -> the byte, as curl (so CMake's file(DOWNLOAD), so ExternalData) reads a file:// url: a store
+// written as file:///team%20dumps must be the directory fetch-dumps reads, not a literal "%20". A
+// '%' not followed by two hex digits stays, as curl leaves it.
+std::string percent_decode(const std::string& text) {
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string decoded;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
+      decoded.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
+      i += 2;
+    } else {
+      decoded.push_back(text[i]);
+    }
+  }
+  return decoded;
+}
+
 // file:///srv/store -> /srv/store; file://localhost/srv/store as well.
 fs::path file_url_path(const std::string& url) {
   std::string rest = url.substr(std::string("file://").size());
@@ -53,7 +75,7 @@ fs::path file_url_path(const std::string& url) {
     throw Error(ExitCode::usage, "store " + url + " is not a file:// url with an absolute path",
                 "write file:///absolute/path (three slashes)");
   }
-  return rest;
+  return percent_decode(rest);
 }
 
 bool is_http(const std::string& location) { return starts_with(location, "http://") || starts_with(location, "https://"); }
