@@ -63,6 +63,10 @@ function(_pgseed_sharing_setup)
     list(APPEND _pgseed_arguments "--object-store=${_pgseed_store}")
   endforeach()
   foreach(_pgseed_template IN LISTS PGSEED_URL_TEMPLATES ExternalData_URL_TEMPLATES)
+    # ExternalData may read from https://user:secret@host/...; on pgseed's command line the secret
+    # would show in ps and verbose build logs. pgseed only writes to file:// templates and refuses a
+    # url with credentials for publish, so the masked url keeps both behaviours.
+    string(REGEX REPLACE "^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@" "\\1***@" _pgseed_template "${_pgseed_template}")
     list(APPEND _pgseed_arguments "--url-template=${_pgseed_template}")
   endforeach()
 

@@ -419,3 +419,35 @@ TEST_CASE("a file url store with percent-escapes is the directory ExternalData r
   REQUIRE(published.exit_code == 0);
   CHECK(sha256_of(object_in(area.path() / "pub lic", hash)) == hash);
 }
+
+TEST_CASE("credentials in a URL template never reach a command line of the module's targets", "[integration][sharing][cmake]") {
+  // ExternalData can read from https://user:secret@host/...; pgseed's publish refuses such a url, but
+  // the module must not put it on dump's or publish's command line (ps, make VERBOSE=1) meanwhile.
+  util::TemporaryDirectory area("pgseed-template-secret-");
+  const fs::path project = area.path() / "app";
+  fs::create_directories(project / "dumps");
+  fs::copy(fs::path(PGSEED_SOURCE_DIR) / "migrations", project / "migrations", fs::copy_options::recursive);
+  fs::copy(fs::path(PGSEED_SOURCE_DIR) / "seeds", project / "seeds", fs::copy_options::recursive);
+  testing::write_text(project / "dumps" / "dev-seeded-latest.dump.sha256", std::string(64, 'a') + "\n");
+  testing::write_text(project / "CMakeLists.txt",
+                      "cmake_minimum_required(VERSION 3.25)\n"
+                      "project(consumer LANGUAGES NONE)\n"
+                      "include(\"" PGSEED_SOURCE_DIR "/cmake/pgseed.cmake\")\n"
+                      "pgseed_add_database_targets(PGSEED_EXECUTABLE \"" PGSEED_BINARY "\")\n");
+  const fs::path build = area.path() / "build";
+  const auto configured = run({"cmake", "-S", project.string(), "-B", build.string(), "-DPGSEED_SHARING=externaldata",
+                               "-DPGSEED_URL_TEMPLATES=https://bob:tops3cret@example.invalid/%(algo)/%(hash)"});
+  INFO(configured.stdout_text + configured.stderr_text);
+  REQUIRE(configured.ok());
+  for (const char* target : {"generate-dump", "publish-dump"}) {
+    const fs::path rules = build / "CMakeFiles" / (std::string(target) + ".dir") / "build.make";
+    REQUIRE(fs::exists(rules));
+    INFO(target);
+    CHECK(testing::read_text(rules).find("tops3cret") == std::string::npos);
+  }
+  // publish-dump still refuses that store, as pgseed publish does, without saying the secret.
+  const auto published = run({"cmake", "--build", build.string(), "--target", "publish-dump"});
+  CHECK_FALSE(published.ok());
+  CHECK((published.stdout_text + published.stderr_text).find("tops3cret") == std::string::npos);
+  CHECK((published.stdout_text + published.stderr_text).find("~/.netrc") != std::string::npos);
+}
