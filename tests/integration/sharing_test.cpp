@@ -451,3 +451,39 @@ TEST_CASE("credentials in a URL template never reach a command line of the modul
   CHECK((published.stdout_text + published.stderr_text).find("tops3cret") == std::string::npos);
   CHECK((published.stdout_text + published.stderr_text).find("~/.netrc") != std::string::npos);
 }
+
+TEST_CASE("a relative PGSEED_OBJECT_STORES is one directory for generate-dump and fetch-dumps", "[integration][sharing][cmake]") {
+  // generate-dump runs pgseed in the project directory, ExternalData's fetch in the build tree: a
+  // relative store must not name two places (the object written where fetch-dumps never looks).
+  util::TemporaryDirectory area("pgseed-relative-store-");
+  const fs::path project = area.path() / "app";
+  fs::create_directories(project);
+  fs::copy(fs::path(PGSEED_SOURCE_DIR) / "migrations", project / "migrations", fs::copy_options::recursive);
+  fs::copy(fs::path(PGSEED_SOURCE_DIR) / "seeds", project / "seeds", fs::copy_options::recursive);
+  testing::write_text(project / "CMakeLists.txt",
+                      "cmake_minimum_required(VERSION 3.25)\n"
+                      "project(consumer LANGUAGES NONE)\n"
+                      "include(\"" PGSEED_SOURCE_DIR "/cmake/pgseed.cmake\")\n"
+                      "pgseed_add_database_targets(PGSEED_EXECUTABLE \"" PGSEED_BINARY "\")\n");
+  const std::vector<std::string> options = {"-DPGSEED_SHARING=externaldata", "-DPGSEED_OBJECT_STORES=team-objects"};
+  const auto configure = [&](const fs::path& build) {
+    std::vector<std::string> argv = {"cmake", "-S", project.string(), "-B", build.string()};
+    argv.insert(argv.end(), options.begin(), options.end());
+    const auto configured = run(argv);
+    INFO(configured.stdout_text + configured.stderr_text);
+    REQUIRE(configured.ok());
+  };
+  configure(area.path() / "producer");
+  const auto generated = run({"cmake", "--build", (area.path() / "producer").string(), "--target", "generate-dump"});
+  INFO(generated.stdout_text + generated.stderr_text);
+  REQUIRE(generated.ok());
+  const std::string hash = testing::read_text(project / "dumps" / "dev-seeded-latest.dump.sha256").substr(0, 64);
+  // Relative to the project, where the dumps are.
+  CHECK(fs::exists(object_in(project / "team-objects", hash)));
+
+  // Another build tree of the same checkout finds that object without any URL template.
+  configure(area.path() / "reader");
+  const auto fetched = run({"cmake", "--build", (area.path() / "reader").string(), "--target", "verify-dump"});
+  INFO(fetched.stdout_text + fetched.stderr_text);
+  CHECK(fetched.ok());
+}
