@@ -487,3 +487,26 @@ TEST_CASE("a relative PGSEED_OBJECT_STORES is one directory for generate-dump an
   INFO(fetched.stdout_text + fetched.stderr_text);
   CHECK(fetched.ok());
 }
+
+TEST_CASE("dump with an object store it cannot write stops before work and leaves no files", "[integration][sharing]") {
+  // A store under a regular file can never be created; found out after the dump, it used to leave
+  // a dump and its metadata that no link names, from a run that failed.
+  testing::ScratchProject project;
+  util::TemporaryDirectory area("pgseed-bad-store-");
+  testing::write_text(area.path() / "a-file", "x");
+  const fs::path store = area.path() / "a-file" / "store";
+  const auto dumped = testing::run_pgseed({"dump", "-C", project.root().string(), "--sharing", "externaldata",
+                                           "--object-store", store.string()});
+  INFO(dumped.err);
+  CHECK(dumped.exit_code == 2);
+  CHECK(dumped.err.find("object store " + store.string() + " cannot be created") != std::string::npos);
+  CHECK(dumped.err.find("dumping") == std::string::npos);  // no cluster, no migrate, no seed first
+  std::vector<std::string> left;
+  if (fs::exists(project.dumps())) {
+    for (const auto& entry : fs::directory_iterator(project.dumps())) {
+      const std::string name = entry.path().filename().string();
+      if (name != ".gitignore" && name != "README.md") left.push_back(name);
+    }
+  }
+  CHECK(left.empty());
+}

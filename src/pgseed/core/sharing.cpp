@@ -7,9 +7,11 @@
 #include "pgseed/util/subprocess.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <system_error>
 
@@ -244,6 +246,27 @@ fs::path object_path(const fs::path& store, const std::string& sha256) { return 
 
 bool is_store_object(const fs::path& path) {
   return path.parent_path().filename() == object_algorithm && is_sha256_hex(path.filename().string());
+}
+
+void check_object_store(const SharingOptions& sharing) {
+  if (sharing.mode != Sharing::externaldata) return;
+  const auto stores = sharing.local_stores();
+  if (stores.empty()) return;
+  const fs::path directory = stores.front() / object_algorithm;
+  const std::string hint = "PGSEED_OBJECT_STORES (--object-store) must name directories pgseed can write";
+  std::error_code error;
+  // By doing, as for the dump directory: permission bits would say yes to root on a read-only mount.
+  if (!fs::create_directories(directory, error) && error) {
+    throw Error(ExitCode::usage, "object store " + stores.front().string() + " cannot be created: " + error.message(), hint);
+  }
+  const fs::path probe = directory / (".pgseed-probe-" + std::to_string(::getpid()));
+  const bool writable = static_cast<bool>(std::ofstream(probe));
+  const int write_errno = errno;
+  fs::remove(probe, error);
+  if (!writable) {
+    throw Error(ExitCode::usage,
+                "object store " + stores.front().string() + " is not writable: " + std::strerror(write_errno), hint);
+  }
 }
 
 StoreOutcome store_object(const fs::path& store, const fs::path& file, const std::string& sha256, Reporter& reporter) {
