@@ -510,3 +510,30 @@ TEST_CASE("dump with an object store it cannot write stops before work and leave
   }
   CHECK(left.empty());
 }
+
+TEST_CASE("publish takes credentials from the netrc file NETRC names, as its hint says", "[integration][sharing]") {
+  // curl itself only reads ~/.netrc; the hint for a url with credentials offers NETRC=FILE.
+  testing::ScratchProject project;
+  const auto dumped = testing::run_pgseed({"dump", "-C", project.root().string(), "--sharing", "externaldata"});
+  REQUIRE(dumped.exit_code == 0);
+  const std::string hash = testing::read_text(project.dumps() / "dev-seeded-latest.dump.sha256").substr(0, 64);
+  util::TemporaryDirectory area("pgseed-netrc-");
+  const fs::path served = area.path() / "served";
+  fs::create_directories(served);
+  const fs::path home = area.path() / "home";  // an empty HOME: no ~/.netrc to fall back on
+  fs::create_directories(home);
+  const fs::path netrc = area.path() / "team.netrc";
+  testing::write_text(netrc, "machine 127.0.0.1 login publisher password s3cret\n");
+  ::chmod(netrc.c_str(), 0600);
+  ObjectServer server(served, "auth");
+
+  const auto anonymous = testing::run_pgseed({"publish", "-C", project.root().string(), "--to", server.url()},
+                                             {{"HOME", home.string()}});
+  CHECK(anonymous.exit_code == 1);  // the server does want credentials
+  const auto published = testing::run_pgseed({"publish", "-C", project.root().string(), "--to", server.url()},
+                                             {{"HOME", home.string()}, {"NETRC", netrc.string()}});
+  INFO(published.err);
+  CHECK(published.exit_code == 0);
+  CHECK(fs::exists(object_in(served, hash)));
+  CHECK(published.err.find("s3cret") == std::string::npos);
+}

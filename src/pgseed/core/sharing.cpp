@@ -11,6 +11,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <system_error>
@@ -147,10 +148,15 @@ std::string curl_failure(const util::CommandResult& result) {
 void put_over_http(const std::string& url, const fs::path& file, Reporter& reporter) {
   refuse_credentials_in_url(url);
   util::Command command;
-  // --netrc-optional: credentials, if any, come from ~/.netrc (or $NETRC through curl's own lookup),
+  // --netrc-optional: credentials, if any, come from ~/.netrc (or the file $NETRC names, below),
   // never from argv. "Expect:" turns off 100-continue, which servers without it answer with a stall.
   command.argv = {"curl", "--fail", "--netrc-optional", "--connect-timeout", "10", "--retry", "2",
                   "-H", "Expect:", "-H", "Content-Type: application/octet-stream", "--upload-file", file.string()};
+  // curl (7.88, Debian 12) reads only ~/.netrc, not $NETRC; the file's path is no secret.
+  if (const char* netrc = std::getenv("NETRC"); netrc != nullptr && *netrc != '\0') {
+    command.argv.push_back("--netrc-file");
+    command.argv.push_back(netrc);
+  }
   if (reporter.interactive()) {
     command.argv.push_back("--progress-bar");
     command.stderr_mode = util::Stream::inherit;  // curl's own bar, on the terminal
