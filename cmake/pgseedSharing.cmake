@@ -59,10 +59,22 @@ function(_pgseed_sharing_setup)
   endif()
 
   set(_pgseed_arguments --sharing=externaldata)
-  foreach(_pgseed_store IN LISTS PGSEED_OBJECT_STORES ExternalData_OBJECT_STORES)
+  # pgseed runs in the project directory, ExternalData's fetch in the build tree: a relative store
+  # is made absolute once, against the project (where the dumps are), so both use one directory.
+  set(_pgseed_stores "")
+  foreach(_pgseed_store IN LISTS PGSEED_OBJECT_STORES)
+    cmake_path(ABSOLUTE_PATH _pgseed_store BASE_DIRECTORY "${_pgseed_PROJECT_DIR}" NORMALIZE)
+    list(APPEND _pgseed_stores "${_pgseed_store}")
+  endforeach()
+  set(_pgseed_object_stores "${_pgseed_stores}" PARENT_SCOPE)
+  foreach(_pgseed_store IN LISTS _pgseed_stores ExternalData_OBJECT_STORES)
     list(APPEND _pgseed_arguments "--object-store=${_pgseed_store}")
   endforeach()
   foreach(_pgseed_template IN LISTS PGSEED_URL_TEMPLATES ExternalData_URL_TEMPLATES)
+    # ExternalData may read from https://user:secret@host/...; on pgseed's command line the secret
+    # would show in ps and verbose build logs. pgseed only writes to file:// templates and refuses a
+    # url with credentials for publish, so the masked url keeps both behaviours.
+    string(REGEX REPLACE "^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@" "\\1***@" _pgseed_template "${_pgseed_template}")
     list(APPEND _pgseed_arguments "--url-template=${_pgseed_template}")
   endforeach()
 
@@ -93,7 +105,7 @@ function(_pgseed_add_sharing_targets)
     configure_file("${_pgseed_link}" "${_pgseed_links}/${_pgseed_name}.sha256" COPYONLY)
     set(ExternalData_SOURCE_ROOT "${_pgseed_links}")
     set(ExternalData_BINARY_ROOT "${CMAKE_CURRENT_BINARY_DIR}/pgseed/${_pgseed_PREFIX}dumps")
-    set(ExternalData_OBJECT_STORES ${PGSEED_OBJECT_STORES} ${ExternalData_OBJECT_STORES})
+    set(ExternalData_OBJECT_STORES ${_pgseed_object_stores} ${ExternalData_OBJECT_STORES})
     set(ExternalData_URL_TEMPLATES ${PGSEED_URL_TEMPLATES} ${ExternalData_URL_TEMPLATES})
     if(NOT ExternalData_OBJECT_STORES AND NOT ExternalData_URL_TEMPLATES)
       message(WARNING "pgseed: PGSEED_SHARING is externaldata but neither PGSEED_OBJECT_STORES nor "

@@ -173,6 +173,21 @@ TEST_CASE("check: no dump is the stale code with a hint, and unreadable metadata
   CHECK(broken.err.find("is invalid") != std::string::npos);
 }
 
+TEST_CASE("check: metadata that is a Git LFS pointer is named as such, not as broken JSON", "[integration][check]") {
+  // A consumer whose .gitattributes sends all of dumps/ to LFS, cloned without LFS content: the
+  // fix is git lfs pull (and the attributes), not a new dump.
+  const auto copy = copy_of_dumped();
+  testing::write_text(latest_metadata(*copy),
+                      "version https://git-lfs.github.com/spec/v1\n"
+                      "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 2517\n");
+  const auto pointer = check(*copy);
+  INFO(pointer.err);
+  CHECK(pointer.exit_code == 3);
+  CHECK(pointer.err.find("is a Git LFS pointer") != std::string::npos);
+  CHECK(pointer.err.find("git lfs pull") != std::string::npos);
+  CHECK(pointer.err.find("JSON") == std::string::npos);
+}
+
 TEST_CASE("check --json: fresh, differences, the dump and both fingerprints", "[integration][check]") {
   const auto& project = dumped().project;
   const auto metadata = core::read_metadata(latest_metadata(project));

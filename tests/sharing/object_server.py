@@ -4,11 +4,13 @@ writes them (atomically, as a WebDAV-style store would), on 127.0.0.1 and a free
 --mode good   serves what is there
 --mode wrong  answers every GET with 200 and other bytes (a mirror serving the wrong object)
 --mode error  answers every request with 500 (a mirror that is down)
+--mode auth   as good, but a PUT without basic credentials publisher:s3cret is 401
 
 The port goes to --port-file once the socket listens, so the test never races the start.
 Run with Debian's /usr/bin/python3; only the standard library.
 """
 import argparse
+import base64
 import http.server
 import os
 import sys
@@ -19,7 +21,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--root", required=True)
     parser.add_argument("--port-file", required=True)
-    parser.add_argument("--mode", choices=["good", "wrong", "error"], default="good")
+    parser.add_argument("--mode", choices=["good", "wrong", "error", "auth"], default="good")
     options = parser.parse_args()
     root = os.path.realpath(options.root)
 
@@ -54,6 +56,9 @@ def main():
         def do_PUT(self):
             if options.mode == "error":
                 return self._answer(500, b"down\n")
+            if options.mode == "auth" and self.headers.get("Authorization") != "Basic " + base64.b64encode(b"publisher:s3cret").decode():
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                return self._answer(401, b"who are you\n")
             path = self._path()
             if path is None:
                 return self._answer(403)

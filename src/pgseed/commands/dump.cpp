@@ -1,6 +1,7 @@
 #include "pgseed/commands/commands.h"
 #include "pgseed/commands/database_target.h"
 #include "pgseed/core/dump.h"
+#include "pgseed/core/sharing.h"
 
 #include <ostream>
 
@@ -18,6 +19,7 @@ int run_dump(const Settings& settings, core::Reporter& reporter, std::ostream& o
   options.sharing = sharing_options(settings);
   // Before the cluster starts and migrate and seed run: a bad --dump-dir must not cost all that first.
   check_dump_directory(options.project.dump_directory);
+  core::check_object_store(options.sharing);
   DatabaseTarget target(settings, reporter, WhenUnconfigured::throwaway_cluster);
   const auto result = core::create_dump(target.connection(), target.tools(), options, reporter);
   // stdout carries just the path, so scripts can use it.

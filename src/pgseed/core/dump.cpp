@@ -145,7 +145,16 @@ DumpResult write_dump_with_inputs(const pg::ConnInfo& target, const pg::PgTools&
   // The object is in its store before a content link names it.
   if (options.sharing.mode == Sharing::externaldata) {
     ignore_dumps_in_git(options.project.dump_directory);
-    result.object_path = share_dump_object(options.sharing, archive.dump_path, archive.metadata.checksum, reporter);
+    try {
+      result.object_path = share_dump_object(options.sharing, archive.dump_path, archive.metadata.checksum, reporter);
+    } catch (...) {
+      // A failing run removes what it created; no link names these files yet.
+      std::error_code ignored;
+      for (const auto& created : {archive.dump_path, archive.metadata_path, physical_path}) {
+        if (!created.empty()) fs::remove(created, ignored);
+      }
+      throw;
+    }
   }
   // All files are complete and durable: now, and only now, the latest links move.
   move_latest_links(options, archive.dump_path, archive.metadata_path, physical_path, archive.metadata.timestamp,

@@ -5,6 +5,7 @@
 #include "pgseed/core/migrations.h"
 #include "pgseed/core/seed.h"
 #include "pgseed/core/seed/profile.h"
+#include "pgseed/core/verify.h"
 #include "pgseed/error.h"
 #include "pgseed/util/fs.h"
 #include "pgseed/util/sha256.h"
@@ -243,6 +244,12 @@ DumpCheck check_latest_dump(const ProjectLayout& project, const std::string& env
   }
   DumpMetadata metadata;
   try {
+    // Metadata belongs in plain git; a pointer means a broad LFS rule and a clone without content,
+    // which a new dump would not fix.
+    if (looks_like_lfs_pointer(util::read_file_prefix(check.metadata_path, 64))) {
+      throw Error(ExitCode::dump_refused, "metadata " + check.metadata_path.string() + " is a Git LFS pointer",
+                  "run git lfs pull; better, keep *.metadata.json out of LFS in .gitattributes (only the dumps go there)");
+    }
     metadata = read_metadata(check.metadata_path);
   } catch (const MetadataError& e) {
     throw Error(ExitCode::dump_refused, "metadata " + check.metadata_path.string() + " is invalid: " + e.what(), regenerate);

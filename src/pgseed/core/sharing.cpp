@@ -7,9 +7,12 @@
 #include "pgseed/util/subprocess.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <system_error>
 
@@ -45,6 +48,28 @@ std::string expand_location(const std::string& location, const std::string& sha2
   return replace_all(replace_all(location, "%(algo)", object_algorithm), "%(hash)", sha256);
 }
 
+// %XX -> the byte, as curl (so CMake's file(DOWNLOAD), so ExternalData) reads a file:// url: a store
+// written as file:///team%20dumps must be the directory fetch-dumps reads, not a literal "%20". A
+// '%' not followed by two hex digits stays, as curl leaves it.
+std::string percent_decode(const std::string& text) {
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string decoded;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
+      decoded.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
+      i += 2;
+    } else {
+      decoded.push_back(text[i]);
+    }
+  }
+  return decoded;
+}
+
 // file:///srv/store -> /srv/store; file://localhost/srv/store as well.
 fs::path file_url_path(const std::string& url) {
   std::string rest = url.substr(std::string("file://").size());
@@ -53,7 +78,7 @@ fs::path file_url_path(const std::string& url) {
     throw Error(ExitCode::usage, "store " + url + " is not a file:// url with an absolute path",
                 "write file:///absolute/path (three slashes)");
   }
-  return rest;
+  return percent_decode(rest);
 }
 
 bool is_http(const std::string& location) { return starts_with(location, "http://") || starts_with(location, "https://"); }
@@ -123,10 +148,15 @@ std::string curl_failure(const util::CommandResult& result) {
 void put_over_http(const std::string& url, const fs::path& file, Reporter& reporter) {
   refuse_credentials_in_url(url);
   util::Command command;
-  // --netrc-optional: credentials, if any, come from ~/.netrc (or $NETRC through curl's own lookup),
+  // --netrc-optional: credentials, if any, come from ~/.netrc (or the file $NETRC names, below),
   // never from argv. "Expect:" turns off 100-continue, which servers without it answer with a stall.
   command.argv = {"curl", "--fail", "--netrc-optional", "--connect-timeout", "10", "--retry", "2",
                   "-H", "Expect:", "-H", "Content-Type: application/octet-stream", "--upload-file", file.string()};
+  // curl (7.88, Debian 12) reads only ~/.netrc, not $NETRC; the file's path is no secret.
+  if (const char* netrc = std::getenv("NETRC"); netrc != nullptr && *netrc != '\0') {
+    command.argv.push_back("--netrc-file");
+    command.argv.push_back(netrc);
+  }
   if (reporter.interactive()) {
     command.argv.push_back("--progress-bar");
     command.stderr_mode = util::Stream::inherit;  // curl's own bar, on the terminal
@@ -222,6 +252,27 @@ fs::path object_path(const fs::path& store, const std::string& sha256) { return 
 
 bool is_store_object(const fs::path& path) {
   return path.parent_path().filename() == object_algorithm && is_sha256_hex(path.filename().string());
+}
+
+void check_object_store(const SharingOptions& sharing) {
+  if (sharing.mode != Sharing::externaldata) return;
+  const auto stores = sharing.local_stores();
+  if (stores.empty()) return;
+  const fs::path directory = stores.front() / object_algorithm;
+  const std::string hint = "PGSEED_OBJECT_STORES (--object-store) must name directories pgseed can write";
+  std::error_code error;
+  // By doing, as for the dump directory: permission bits would say yes to root on a read-only mount.
+  if (!fs::create_directories(directory, error) && error) {
+    throw Error(ExitCode::usage, "object store " + stores.front().string() + " cannot be created: " + error.message(), hint);
+  }
+  const fs::path probe = directory / (".pgseed-probe-" + std::to_string(::getpid()));
+  const bool writable = static_cast<bool>(std::ofstream(probe));
+  const int write_errno = errno;
+  fs::remove(probe, error);
+  if (!writable) {
+    throw Error(ExitCode::usage,
+                "object store " + stores.front().string() + " is not writable: " + std::strerror(write_errno), hint);
+  }
 }
 
 StoreOutcome store_object(const fs::path& store, const fs::path& file, const std::string& sha256, Reporter& reporter) {

@@ -57,6 +57,10 @@ std::filesystem::path object_path(const std::filesystem::path& store, const std:
 // Whether `path` looks like an object in a store (its directory is SHA256, its name 64 hex digits).
 bool is_store_object(const std::filesystem::path& path);
 
+// Before a dump does any work: the store the object will go into (the first local one) can be
+// created and written. Error(usage) naming it otherwise; no stores at all is fine (a warning later).
+void check_object_store(const SharingOptions& sharing);
+
 enum class StoreOutcome { added, kept, repaired };
 // Puts `file` (whose SHA-256 must be `sha256`) into `store` as <store>/SHA256/<hash>, atomically. An
 // object that is already there and hashes right is kept as it is; one that does not is replaced
