@@ -40,7 +40,8 @@ int run_check(const Settings& settings, core::Reporter& /*reporter*/, std::ostre
   }
 
   const std::string regenerate =
-      "regenerate it: pgseed dump (the generate-dump target), then commit the new dump and its metadata";
+      "regenerate it: pgseed dump (the generate-dump target), then commit its metadata and the dump "
+      "(with PGSEED_SHARING=externaldata: its .sha256 content link instead of the dump)";
   if (!check.found) {
     // The stale code, not a plain failure: to CI a missing dump is the extreme case of one that no longer
     // matches the project, with the same remedy.
