@@ -314,34 +314,8 @@ SQL
 
   # 6. Every table's count against the metadata, both ways, as the logical path checks them.
   local problems
-  problems=$(_pgseed_psql --dbname "$database" -F '|' -v metafile="$metadata" 2>&1 <<'SQL'
-\set meta `cat :'metafile'`
-SET client_min_messages = warning;
-CREATE FUNCTION pg_temp.pgseed_count(regclass) RETURNS bigint LANGUAGE plpgsql AS
-$$ DECLARE n bigint; BEGIN EXECUTE format('SELECT count(*) FROM %s', $1) INTO n; RETURN n; END $$;
-WITH actual AS (
-  SELECT format('%I.%I', n.nspname, c.relname) AS key, pg_temp.pgseed_count(c.oid) AS rows
-  FROM pg_class c
-  JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p')
-    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-    AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
-    AND c.relname NOT LIKE 'pgseed\_%'
-    AND NOT c.relispartition
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')),
-expected AS (SELECT key, value::text::bigint AS rows FROM jsonb_each(:'meta'::jsonb->'recordCounts'))
-SELECT CASE
-         WHEN e.key IS NULL THEN format('table %s is in the snapshot but not in the metadata', a.key)
-         WHEN a.key IS NULL THEN format('table %s is in the metadata but not in the snapshot',
-                                        regexp_replace(e.key, '[[:cntrl:]]', '?', 'g'))
-         ELSE format('count mismatch: %s has %s rows, metadata says %s', a.key, a.rows, e.rows)
-       END
-FROM actual a FULL JOIN expected e ON a.key = e.key
-WHERE a.rows IS DISTINCT FROM e.rows
-ORDER BY coalesce(a.key, e.key);
-SQL
-  ) || problems="cannot count the tables of the physical snapshot: $(_pgseed_server_error "$problems")"
+  problems=$(_pgseed_count_differences "$database" "$metadata" snapshot) ||
+    problems="cannot count the tables of the physical snapshot: $(_pgseed_server_error "$problems")"
   if [ -n "$problems" ]; then
     local problem
     while IFS= read -r problem; do _pgseed_log "$problem"; done <<< "$problems"
@@ -377,6 +351,42 @@ SQL
   rm -rf "$staging" "$replaced"
   _pgseed_log "$database is ready: $tables tables match $(basename "$dump") (git $version), from its physical snapshot$(_pgseed_elapsed "$started")"
   return 0
+}
+
+# Prints one line per difference between the tables of DATABASE and the metadata's recordCounts:
+# a table on one side only, or another count. WHAT names the restored side in the lines ("dump",
+# "snapshot"). Tables are enumerated exactly as src/pgseed/core/inventory.cpp does (so
+# pgseed_provenance, which a bare pg_dump of a seeded container carries along, is left out), and
+# counted by a temporary function through their server-made names: no name from the metadata ever
+# becomes SQL. Control characters of metadata keys are shown as '?'. Fails when psql does.
+_pgseed_count_differences() {
+  _pgseed_psql --dbname "$1" -F '|' -v metafile="$2" -v what="$3" 2>&1 <<'SQL'
+\set meta `cat :'metafile'`
+SET client_min_messages = warning;
+CREATE FUNCTION pg_temp.pgseed_count(regclass) RETURNS bigint LANGUAGE plpgsql AS
+$$ DECLARE n bigint; BEGIN EXECUTE format('SELECT count(*) FROM %s', $1) INTO n; RETURN n; END $$;
+WITH actual AS (
+  SELECT format('%I.%I', n.nspname, c.relname) AS key, pg_temp.pgseed_count(c.oid) AS rows
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p')
+    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
+    AND c.relname NOT LIKE 'pgseed\_%'
+    AND NOT c.relispartition
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')),
+expected AS (SELECT key, value::text::bigint AS rows FROM jsonb_each(:'meta'::jsonb->'recordCounts'))
+SELECT CASE
+         WHEN e.key IS NULL THEN format('table %s is in the ' || :'what' || ' but not in the metadata', a.key)
+         WHEN a.key IS NULL THEN format('table %s is in the metadata but not in the ' || :'what',
+                                        regexp_replace(e.key, '[[:cntrl:]]', '?', 'g'))
+         ELSE format('count mismatch: %s has %s rows, metadata says %s', a.key, a.rows, e.rows)
+       END
+FROM actual a FULL JOIN expected e ON a.key = e.key
+WHERE a.rows IS DISTINCT FROM e.rows
+ORDER BY coalesce(a.key, e.key);
+SQL
 }
 
 _pgseed_main() {
@@ -551,40 +561,10 @@ SQL
   [ "$restore_file" = "$dump" ] || rm -f "$restore_file"
   _pgseed_log "restored into $scratch with $jobs jobs$([ "$lz4" = t ] && echo ', lz4 for large values')$(_pgseed_elapsed "$restore_started")"
 
-  # The restored tables against recordCounts, both ways, as `pgseed restore` checks them: the user
-  # tables are enumerated exactly as src/pgseed/core/inventory.cpp does (so pgseed_provenance, which a
-  # bare pg_dump of a seeded container carries along, is left out), and counted by a temporary
-  # function through their server-made names: no name from the metadata ever becomes SQL.
-  # Prints one line per problem (control characters of metadata keys shown as '?').
+  # The restored tables against recordCounts, both ways, as `pgseed restore` checks them.
   local problems
-  problems=$(_pgseed_psql --dbname "$scratch" -F '|' -v metafile="$metadata" 2>&1 <<'SQL'
-\set meta `cat :'metafile'`
-SET client_min_messages = warning;
-CREATE FUNCTION pg_temp.pgseed_count(regclass) RETURNS bigint LANGUAGE plpgsql AS
-$$ DECLARE n bigint; BEGIN EXECUTE format('SELECT count(*) FROM %s', $1) INTO n; RETURN n; END $$;
-WITH actual AS (
-  SELECT format('%I.%I', n.nspname, c.relname) AS key, pg_temp.pgseed_count(c.oid) AS rows
-  FROM pg_class c
-  JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p')
-    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-    AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
-    AND c.relname NOT LIKE 'pgseed\_%'
-    AND NOT c.relispartition
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')),
-expected AS (SELECT key, value::text::bigint AS rows FROM jsonb_each(:'meta'::jsonb->'recordCounts'))
-SELECT CASE
-         WHEN e.key IS NULL THEN format('table %s is in the dump but not in the metadata', a.key)
-         WHEN a.key IS NULL THEN format('table %s is in the metadata but not in the dump',
-                                        regexp_replace(e.key, '[[:cntrl:]]', '?', 'g'))
-         ELSE format('count mismatch: %s has %s rows, metadata says %s', a.key, a.rows, e.rows)
-       END
-FROM actual a FULL JOIN expected e ON a.key = e.key
-WHERE a.rows IS DISTINCT FROM e.rows
-ORDER BY coalesce(a.key, e.key);
-SQL
-  ) || problems="cannot count the restored tables: $(_pgseed_server_error "$problems")"
+  problems=$(_pgseed_count_differences "$scratch" "$metadata" dump) ||
+    problems="cannot count the restored tables: $(_pgseed_server_error "$problems")"
   if [ -n "$problems" ]; then
     local problem count=0
     while IFS= read -r problem; do _pgseed_log "$problem"; count=$((count + 1)); done <<< "$problems"
