@@ -120,11 +120,11 @@ endfunction()
 
 set(PGSEED_PHYSICAL OFF CACHE BOOL "generate-dump also writes a physical snapshot (.pgdata.tar.zst) for the init script")
 
-function(pgseed_add_database_targets)
-  cmake_parse_arguments(PARSE_ARGV 0 _pgseed "" "PGSEED_EXECUTABLE;PROJECT_DIR;DUMP_DIR;PREFIX" "DEPENDS")
-  if(_pgseed_UNPARSED_ARGUMENTS)
-    message(FATAL_ERROR "pgseed_add_database_targets: unknown arguments: ${_pgseed_UNPARSED_ARGUMENTS}")
-  endif()
+# The project, dump directory and pgseed of a call, in the caller's _pgseed_ variables: PROJECT_DIR
+# (default: the calling directory), DUMP_DIR (else PGSEED_DUMP_DIR, else <PROJECT_DIR>/dumps), and
+# PGSEED_EXECUTABLE (else pgseed::pgseed, built first when it is built here, else pgseed on PATH).
+# A macro, so that it sets them where they are read.
+macro(_pgseed_resolve_locations)
   if(NOT _pgseed_PROJECT_DIR)
     set(_pgseed_PROJECT_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
   endif()
@@ -149,6 +149,14 @@ function(pgseed_add_database_targets)
       set(_pgseed_PGSEED_EXECUTABLE "${_pgseed_found_executable}")
     endif()
   endif()
+endmacro()
+
+function(pgseed_add_database_targets)
+  cmake_parse_arguments(PARSE_ARGV 0 _pgseed "" "PGSEED_EXECUTABLE;PROJECT_DIR;DUMP_DIR;PREFIX" "DEPENDS")
+  if(_pgseed_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "pgseed_add_database_targets: unknown arguments: ${_pgseed_UNPARSED_ARGUMENTS}")
+  endif()
+  _pgseed_resolve_locations()
   _pgseed_data_file(init-db.sh _pgseed_init_script)
 
   # The URL may hold a password: hand it over in an owner-only file, not on the command line.
