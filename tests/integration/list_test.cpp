@@ -128,6 +128,18 @@ TEST_CASE("list shows dumps per environment with latest marked, and snapshots, w
   CHECK(snapshot.find("before the risky change") != std::string::npos);
   CHECK(lines_of(run.out).size() == 4);  // header, two dumps, one snapshot: links and nothing else
 
+  SECTION("a dump's physical snapshot is listed with the dump, not as an archive of its own") {
+    testing::write_text(core::physical_path_for(listed.second), std::string(4096, 'p'));
+    const auto with_physical = run_pgseed(listed.list());
+    CHECK(line_with(with_physical.out, listed.second.filename().string()).find(" dump + physical ") != std::string::npos);
+    CHECK(line_with(with_physical.out, listed.first.filename().string()).find(" dump ") != std::string::npos);
+    CHECK(lines_of(with_physical.out).size() == 4);
+    const auto json = nlohmann::json::parse(run_pgseed(listed.list({"--json"})).out);
+    for (const auto& item : json) {
+      const bool has_physical = item["file"] == listed.second.string();
+      CHECK(item["physicalSizeBytes"] == (has_physical ? 4096 : 0));
+    }
+  }
   SECTION("--snapshot-dir and PGSEED_SNAPSHOT_DIR say where snapshots are") {
     const fs::path elsewhere = listed.project.root() / "elsewhere";
     fs::rename(listed.snapshots, elsewhere);

@@ -27,7 +27,7 @@ std::string short_commit(const core::DumpMetadata& metadata) {
 }
 
 std::string kind_text(const core::Archive& archive) {
-  if (archive.kind == core::ArchiveKind::dump) return "dump";
+  if (archive.kind == core::ArchiveKind::dump) return archive.physical_bytes > 0 ? "dump + physical" : "dump";
   return archive.metadata && archive.metadata->partial() ? "snapshot (partial)" : "snapshot";
 }
 
@@ -78,6 +78,7 @@ nlohmann::json to_json(const Row& row) {
       {archive.kind == core::ArchiveKind::dump ? "environment" : "database", archive.group},
       {"latest", archive.latest},
       {"sizeBytes", archive.size_bytes},
+      {"physicalSizeBytes", archive.physical_bytes},  // 0: no physical snapshot (dump --physical)
       {"status", row.status == "-" ? "unverified" : row.status},
       {"verified", row.status == "ok"},
   };

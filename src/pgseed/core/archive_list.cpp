@@ -135,6 +135,16 @@ std::vector<Archive> list_archives(const fs::path& directory, ArchiveKind kind) 
     archive.dump_path = directory / (stem + dump_extension);
     archive.metadata_path = directory / (stem + metadata_extension);
     archive.latest = latest_stems.count(stem) > 0;
+    if (kind == ArchiveKind::dump) {
+      // Not an archive of its own: it belongs to its dump, is listed and counted with it, and goes
+      // with it (remove_archive).
+      std::error_code error;
+      const fs::path physical = physical_path_for(archive.dump_path);
+      if (fs::is_regular_file(fs::symlink_status(physical, error))) {
+        const auto size = fs::file_size(physical, error);
+        archive.physical_bytes = error ? 0 : size;
+      }
+    }
     fill_in(archive, stem);
     archives.push_back(std::move(archive));
   }

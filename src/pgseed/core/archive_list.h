@@ -31,6 +31,7 @@ struct Archive {
   bool metadata_exists = false;
   std::uint64_t size_bytes = 0;  // the dump file on disk
   std::uint64_t metadata_bytes = 0;
+  std::uint64_t physical_bytes = 0;  // dumps: the physical snapshot beside it (dump --physical); 0: none
   std::optional<DumpMetadata> metadata;  // when it exists and parses
   // What a look without hashing found: ok, missing (the dump), lfs_pointer, metadata_missing,
   // metadata_unreadable, metadata_invalid or size_mismatch. Only verify_dump can say checksum_mismatch.
@@ -43,7 +44,7 @@ struct Archive {
   std::optional<util::SystemTime> created;  // the metadata's timestamp
 
   std::int64_t rows() const;  // the sum of the metadata's counts; 0 without metadata
-  std::uint64_t disk_bytes() const { return size_bytes + metadata_bytes; }
+  std::uint64_t disk_bytes() const { return size_bytes + metadata_bytes + physical_bytes; }
 };
 
 // Every archive in `directory` (none when it does not exist), sorted by group, newest first. Throws
