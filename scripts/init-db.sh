@@ -322,8 +322,26 @@ SQL
     _pgseed_fail "the physical snapshot does not match the metadata (first: ${problems%%$'\n'*}); $broken"
     return 1
   fi
-  _pgseed_psql --dbname "$database" -v metafile="$metadata" -v checksum="$expected_checksum" \
-      -v environment="$environment" <<'SQL' || { _pgseed_fail "cannot record provenance; $broken"; return 1; }
+  _pgseed_record_provenance "$database" "$metadata" "$expected_checksum" "$environment" physical ||
+    { _pgseed_fail "cannot record provenance; $broken"; return 1; }
+
+  # 7. Complete: the clean postgresql.conf goes back, last. The running server keeps the options it
+  # has; the image stops it next and starts the real server on the clean file.
+  _pgseed_sync "$PGDATA"
+  mv -f -- "$staging/postgresql.conf" "$PGDATA/postgresql.conf" || { _pgseed_fail "cannot put postgresql.conf back; $broken"; return 1; }
+  _pgseed_log "installed the physical snapshot: the server was stopped, swapped and started again$(_pgseed_elapsed "$swap_started")"
+  # The image's own files, now unused: removing them takes seconds, which need not be in the window.
+  rm -rf "$staging" "$replaced"
+  _pgseed_log "$database is ready: $tables tables match $(basename "$dump") (git $version), from its physical snapshot$(_pgseed_elapsed "$started")"
+  return 0
+}
+
+# Where a database came from, one query away: SELECT * FROM pgseed_provenance. Replaces the table in
+# DATABASE with one row from METADATA, CHECKSUM and ENVIRONMENT; VIA is "logical" or "physical" (the
+# latter names the snapshot in restored_by). pgseed dump leaves this table out, but a bare pg_dump of
+# a database started here would carry it, hence the DROP.
+_pgseed_record_provenance() {
+  _pgseed_psql --dbname "$1" -v metafile="$2" -v checksum="$3" -v environment="$4" -v via="$5" <<'SQL'
 \set meta `cat :'metafile'`
 SET client_min_messages = warning;
 DROP TABLE IF EXISTS public.pgseed_provenance;
@@ -338,19 +356,10 @@ CREATE TABLE public.pgseed_provenance (
 );
 INSERT INTO public.pgseed_provenance (dump_file, checksum, git_version, environment, dumped_at, restored_by)
 SELECT m->>'file', :'checksum', m->>'version', :'environment', NULLIF(m->>'timestamp', '')::timestamptz,
-       'pgseed-init (physical snapshot ' || (m->'physical'->>'file') || ')'
+       CASE WHEN :'via' = 'physical' THEN 'pgseed-init (physical snapshot ' || (m->'physical'->>'file') || ')'
+            ELSE 'pgseed-init' END
 FROM (SELECT :'meta'::jsonb AS m) AS metadata;
 SQL
-
-  # 7. Complete: the clean postgresql.conf goes back, last. The running server keeps the options it
-  # has; the image stops it next and starts the real server on the clean file.
-  _pgseed_sync "$PGDATA"
-  mv -f -- "$staging/postgresql.conf" "$PGDATA/postgresql.conf" || { _pgseed_fail "cannot put postgresql.conf back; $broken"; return 1; }
-  _pgseed_log "installed the physical snapshot: the server was stopped, swapped and started again$(_pgseed_elapsed "$swap_started")"
-  # The image's own files, now unused: removing them takes seconds, which need not be in the window.
-  rm -rf "$staging" "$replaced"
-  _pgseed_log "$database is ready: $tables tables match $(basename "$dump") (git $version), from its physical snapshot$(_pgseed_elapsed "$started")"
-  return 0
 }
 
 # Prints one line per difference between the tables of DATABASE and the metadata's recordCounts:
@@ -573,26 +582,8 @@ SQL
     return 1
   fi
 
-  # Where this database came from, one query away: SELECT * FROM pgseed_provenance;
-  _pgseed_psql --dbname "$scratch" -v metafile="$metadata" -v checksum="$actual_checksum" \
-      -v environment="$environment" <<'SQL' || { _pgseed_drop_scratch; _pgseed_fail "cannot record provenance"; return 1; }
-\set meta `cat :'metafile'`
-SET client_min_messages = warning;
--- pgseed dump leaves this table out, but a bare pg_dump of a database started here would carry it.
-DROP TABLE IF EXISTS public.pgseed_provenance;
-CREATE TABLE public.pgseed_provenance (
-  dump_file   text NOT NULL,
-  checksum    text NOT NULL,
-  git_version text NOT NULL,
-  environment text NOT NULL,
-  dumped_at   timestamptz,
-  restored_at timestamptz NOT NULL DEFAULT now(),
-  restored_by text NOT NULL DEFAULT 'pgseed-init'
-);
-INSERT INTO public.pgseed_provenance (dump_file, checksum, git_version, environment, dumped_at)
-SELECT m->>'file', :'checksum', m->>'version', :'environment', NULLIF(m->>'timestamp', '')::timestamptz
-FROM (SELECT :'meta'::jsonb AS m) AS metadata;
-SQL
+  _pgseed_record_provenance "$scratch" "$metadata" "$actual_checksum" "$environment" logical ||
+    { _pgseed_drop_scratch; _pgseed_fail "cannot record provenance"; return 1; }
 
   # 3. The swap: both renames commit together or not at all, so POSTGRES_DB is at every instant
   # either the image's empty database or the complete restored one. Administration goes through
