@@ -3,10 +3,26 @@
 
 #include "pgseed/pg/database.h"
 
+#include <chrono>
 #include <string>
 #include <thread>
 
 using namespace pgseed;
+
+namespace {
+// Ends backend `pid` from `killer`'s session as soon as it sits in pg_sleep (or after 5 s), so that
+// the statement under test is the one running when its connection breaks.
+std::thread terminate_once_sleeping(pg::Connection& killer, const std::string& pid) {
+  return std::thread([&killer, pid] {
+    for (int i = 0; i < 100; ++i) {
+      if (killer.query_value("SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid + " AND wait_event = 'PgSleep'") == "1")
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    killer.execute("SELECT pg_terminate_backend(" + pid + ")");
+  });
+}
+}  // namespace
 
 // The running statement's connection breaks when a SIGTERM shuts the embedded server down. libpqxx 6.4
 // then leaked the statement's result (LeakSanitizer, preset "sanitize") and reported "Could not
@@ -18,14 +34,7 @@ TEST_CASE("a transaction whose connection breaks mid-statement reports the serve
   const std::string pid = victim.query_value("SELECT pg_backend_pid()");
   pg::Transaction transaction(victim);
   transaction.execute("CREATE TABLE t (x int)");  // the transaction is under way when the server ends it
-  std::thread terminate([&] {
-    for (int i = 0; i < 100; ++i) {
-      if (killer.query_value("SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid + " AND wait_event = 'PgSleep'") == "1")
-        break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    killer.execute("SELECT pg_terminate_backend(" + pid + ")");
-  });
+  std::thread terminate = terminate_once_sleeping(killer, pid);
   std::string message;
   try {
     transaction.query("SELECT pg_sleep(30)");
@@ -44,14 +53,7 @@ TEST_CASE("a connection that breaks mid-statement outside a transaction reports 
   pg::Connection victim(database);
   pg::Connection killer(database);
   const std::string pid = victim.query_value("SELECT pg_backend_pid()");
-  std::thread terminate([&] {
-    for (int i = 0; i < 100; ++i) {
-      if (killer.query_value("SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid + " AND wait_event = 'PgSleep'") == "1")
-        break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    killer.execute("SELECT pg_terminate_backend(" + pid + ")");
-  });
+  std::thread terminate = terminate_once_sleeping(killer, pid);
   std::string message;
   try {
     victim.execute("SELECT pg_sleep(30)");
