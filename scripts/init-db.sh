@@ -561,12 +561,14 @@ SQL
   # A zstd dump (pgseed's default) is decompressed first, because pg_restore -j needs a file it can
   # seek in. It goes to the temporary directory, never into the data volume, named after this shell's
   # pid: a killed start's leftover is removed once its pid is gone, and a start running beside this
-  # one (a shared /tmp outside a container) keeps its file.
+  # one (a shared /tmp outside a container) keeps its file. A process of another user is running too
+  # (kill -0 fails with EPERM for it, /proc still lists it); a name without a pid is not ours.
   local restore_file=$dump leftover owner
   if [ "$(head -c 4 "$dump" | od -An -tx1 | tr -d ' \n')" = 28b52ffd ]; then
     for leftover in "${TMPDIR:-/tmp}"/pgseed-init-*.dump; do
       owner=${leftover##*/pgseed-init-}; owner=${owner%%-*}
-      { [ -e "$leftover" ] && ! kill -0 "$owner" 2>/dev/null && rm -f "$leftover"; } || true
+      [[ $owner =~ ^[1-9][0-9]*$ ]] || continue
+      { [ -f "$leftover" ] && ! kill -0 "$owner" 2>/dev/null && [ ! -d "/proc/$owner" ] && rm -f "$leftover"; } || true
     done
     if ! restore_file=$(mktemp "${TMPDIR:-/tmp}/pgseed-init-$$-XXXXXX.dump") || ! zstd -dcq -- "$dump" > "$restore_file"; then
       rm -f "$restore_file"

@@ -21,7 +21,10 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace pgseed;
 namespace fs = std::filesystem;
@@ -209,6 +212,45 @@ TEST_CASE("the init script works sourced as well as executed", "[integration][im
   REQUIRE(result.ok());
   CHECK(result.stderr_text.find("first-start: sourcing") != std::string::npos);
   check_counts(start.connection());
+}
+
+// A start killed while it decompressed a zstd dump leaves pgseed-init-<pid>-*.dump in the temporary
+// directory, outside the volume. The next first start that shares that directory (a host's /tmp in
+// this harness, a restarted container's own) removes the files of processes that are gone, and keeps
+// those of a start that still runs, also when that one runs as another user (kill -0 says EPERM).
+TEST_CASE("a first start removes a killed start's decompressed dump from TMPDIR, never a running one's", "[integration][image]") {
+  util::TemporaryDirectory tmpdir("pgseed-init-tmpdir-");
+  ::chmod(tmpdir.path().c_str(), 01777);
+  const pid_t gone = [] {
+    const pid_t child = ::fork();
+    if (child == 0) ::_exit(0);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return child;
+  }();
+  const fs::path killed = tmpdir.path() / ("pgseed-init-" + std::to_string(gone) + "-a1b2c3.dump");
+  const fs::path running = tmpdir.path() / ("pgseed-init-" + std::to_string(::getpid()) + "-d4e5f6.dump");
+  const fs::path not_ours = tmpdir.path() / "pgseed-init-backup-of-mine.dump";
+  const struct passwd* server_account = ::getuid() == 0 ? ::getpwnam("postgres") : nullptr;
+  for (const auto& file : {killed, running, not_ours}) {
+    std::ofstream(file) << "the first part of a decompressed dump";
+    // Written by the init script, so owned by the server's account: it may remove them from /tmp.
+    if (server_account != nullptr) REQUIRE(::chown(file.c_str(), server_account->pw_uid, server_account->pw_gid) == 0);
+  }
+
+  FirstStart start(Env{{"TMPDIR", tmpdir.path().string()}});
+  const auto result = start.run(start.install(dumped_project().dumps()));
+  INFO(result.stderr_text);
+  REQUIRE(result.ok());
+  CHECK(result.stderr_text.find("decompressed dev-seeded-latest.dump") != std::string::npos);
+  check_counts(start.connection());
+  CHECK_FALSE(fs::exists(killed));
+  CHECK(fs::exists(running));
+  CHECK(fs::exists(not_ours));
+  // and its own decompressed copy is gone too
+  std::set<std::string> left;
+  for (const auto& entry : fs::directory_iterator(tmpdir.path())) left.insert(entry.path().filename().string());
+  CHECK(left == std::set<std::string>{running.filename().string(), not_ours.filename().string()});
 }
 
 TEST_CASE("without openssl the init script verifies with coreutils sha256sum", "[integration][image]") {
