@@ -305,8 +305,7 @@ if bench_wants growth; then
       # must grow with the scale, in a copy of the project, or --scale stops at the 4-week cycle.
       gproject=$work/project-x$scale
       mkdir -p "$gproject"; cp -r "$root/migrations" "$root/seeds" "$gproject/"
-      sed -i "s/\"block\": 40320/\"block\": $((40320 * scale))/; s/\"cycle\": 40320/\"cycle\": $((40320 * scale))/" \
-        "$gproject/seeds/$bench_env.json"
+      SCALE=$scale perl -pi -e 's/"(block|cycle)": (\d+)/"$1": @{[$2 * $ENV{SCALE}]}/g' "$gproject/seeds/$bench_env.json"
       "$bindir/dropdb" --if-exists "$gdb" 2>/dev/null; "$bindir/createdb" "$gdb"
       "$pgseed" migrate -q -C "$gproject" --database-url "$(url "$gdb")" >/dev/null
       "$pgseed" seed -q -C "$gproject" -e "$bench_env" "${scale_args[@]}" --database-url "$(url "$gdb")" >/dev/null
