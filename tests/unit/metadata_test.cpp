@@ -4,6 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+#include <functional>
+#include <regex>
+#include <set>
+#include <sstream>
+
 using namespace pgseed;
 
 namespace {
@@ -126,4 +132,115 @@ TEST_CASE("wrongly typed or out-of-range version fields are metadata errors, nev
   without.erase("postgres");
   CHECK_THROWS_AS(core::DumpMetadata::from_json(without.dump()), core::MetadataError);
   CHECK(core::DumpMetadata::from_json(base.dump()).pg_dump_major == 15);
+}
+
+namespace {
+core::PhysicalSnapshot sample_physical() {
+  core::PhysicalSnapshot physical;
+  physical.file = "dev-seeded-v0123456-20261121T064001Z.pgdata.tar.zst";
+  physical.size_bytes = 250225497;
+  physical.checksum = std::string(64, 'd');
+  physical.compression_level = 1;
+  physical.database = "postgres";
+  physical.bootstrap_user = "postgres";
+  physical.major_version = 15;
+  physical.server_version_num = 150018;
+  physical.catalog_version = 202209061;
+  physical.control_version = 1300;
+  physical.max_align = 8;
+  physical.block_size = 8192;
+  physical.relseg_size = 131072;
+  physical.wal_block_size = 8192;
+  physical.wal_segment_size = 16777216;
+  physical.name_data_len = 64;
+  physical.float8_pass_by_value = true;
+  physical.data_checksums = 0;
+  physical.architecture = "aarch64";
+  physical.glibc = "2.36";
+  physical.encoding = "UTF8";
+  physical.locale_provider = "libc";
+  physical.collate = "en_US.utf8";
+  physical.ctype = "en_US.utf8";
+  physical.locale_note = "en_US.utf8, as the official postgres image";
+  physical.database_collation_version = "2.36";
+  physical.collation_versions = {{"public.\"de-x-icu\"", "153.112"}, {"pg_catalog.\"C\"", ""}};
+  return physical;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  REQUIRE(in);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+}  // namespace
+
+TEST_CASE("the physical section round-trips every field", "[unit][metadata][physical]") {
+  auto metadata = sample();
+  metadata.physical = sample_physical();
+  const auto parsed = core::DumpMetadata::from_json(metadata.to_json());
+  REQUIRE(parsed.physical);
+  // json_text() writes every field: equal texts are equal snapshots.
+  CHECK(parsed.physical->json_text() == metadata.physical->json_text());
+  CHECK(parsed.physical->collation_versions == metadata.physical->collation_versions);
+  CHECK(parsed.physical->size_bytes == 250225497);
+  CHECK_FALSE(core::DumpMetadata::from_json(sample().to_json()).physical);
+}
+
+// The init script reads the physical section in SQL (p->>'field') and compares each value, as text,
+// with what the running server reports: a key renamed on one side only, or a boolean written as a
+// string, would make every snapshot "incompatible" and every first start silently logical.
+TEST_CASE("every physical field the init script reads is written, with the type its comparison expects", "[unit][metadata][physical]") {
+  auto metadata = sample();
+  metadata.physical = sample_physical();
+  const auto section = nlohmann::json::parse(metadata.to_json()).at("physical");
+  const std::string script = read_text(std::string(PGSEED_SOURCE_DIR) + "/scripts/init-db.sh");
+  const std::regex read_field(R"(p->>?'([A-Za-z0-9]+)')");
+  std::set<std::string> read;
+  for (auto it = std::sregex_iterator(script.begin(), script.end(), read_field); it != std::sregex_iterator(); ++it) {
+    read.insert((*it)[1].str());
+  }
+  REQUIRE(read.size() >= 20);  // the script's check still has this form
+  for (const auto& field : read) {
+    INFO("physical." << field << ", read by scripts/init-db.sh");
+    CHECK(section.contains(field));
+  }
+  // boolean::text is 'true'/'false', int::text digits: the JSON types that give the same ->> text.
+  CHECK(section.at("float8PassByValue").is_boolean());
+  for (const char* integer : {"majorVersion", "catalogVersion", "controlVersion", "maxAlign", "blockSize", "relsegSize",
+                              "walBlockSize", "walSegmentSize", "nameDataLen", "dataChecksums", "sizeBytes"}) {
+    INFO(integer);
+    CHECK(section.at(integer).is_number_integer());
+  }
+  CHECK(section.at("collationVersions").is_object());
+}
+
+TEST_CASE("a physical section without what verify needs names the field", "[unit][metadata][physical]") {
+  struct Case {
+    const char* what;
+    std::function<void(nlohmann::json&)> corrupt;
+    const char* expected;
+  };
+  const std::vector<Case> cases = {
+      {"not an object", [](nlohmann::json& j) { j["physical"] = "yes"; }, "field physical must be an object"},
+      {"no file", [](nlohmann::json& j) { j["physical"].erase("file"); }, "physical.file"},
+      {"no checksum", [](nlohmann::json& j) { j["physical"].erase("checksum"); }, "physical.checksum"},
+      {"short checksum", [](nlohmann::json& j) { j["physical"]["checksum"] = "abc"; }, "physical.checksum is not 64"},
+      {"negative size", [](nlohmann::json& j) { j["physical"]["sizeBytes"] = -1; }, "physical.sizeBytes must not be negative"},
+      {"size as string", [](nlohmann::json& j) { j["physical"]["sizeBytes"] = "12"; }, "physical.sizeBytes"},
+  };
+  auto metadata = sample();
+  metadata.physical = sample_physical();
+  for (const auto& test : cases) {
+    INFO(test.what);
+    auto document = nlohmann::json::parse(metadata.to_json());
+    test.corrupt(document);
+    try {
+      core::DumpMetadata::from_json(document.dump());
+      FAIL("accepted");
+    } catch (const core::MetadataError& e) {
+      CHECK(std::string(e.what()).find(test.expected) != std::string::npos);
+    }
+  }
 }
