@@ -135,6 +135,20 @@ _pgseed_stop_server() {
   return 1
 }
 
+# Starts the server of PGDATA with OPTIONS (pg_ctl -o) and returns once it accepts connections, or
+# fails as pg_ctl does. pg_ctl -w looks every 100 ms, and a cleanly stopped cluster is ready in about
+# 40; postmaster.pid's status line says when (pg_ctl reads the same line): this looks every 10 ms and
+# leaves pg_ctl to end on its own.
+_pgseed_start_server() {
+  pg_ctl -D "$PGDATA" ${PGSEED_INIT_SERVER_LOG:+-l "$PGSEED_INIT_SERVER_LOG"} -w -o "$1" start >/dev/null &
+  local starter=$!
+  while kill -0 "$starter" 2>/dev/null; do
+    if [ "$(sed -n '8{s/ *$//;p;}' "$PGDATA/postmaster.pid" 2>/dev/null)" = ready ]; then return 0; fi
+    sleep 0.01 2>/dev/null || sleep 1
+  done
+  wait "$starter"
+}
+
 # Returns 0 when POSTGRES_DB is ready from the snapshot, 2 when the snapshot is not used (the reason
 # logged; nothing was changed), 1 on a failure after the temporary server was stopped.
 _pgseed_physical() {
@@ -317,8 +331,7 @@ SQL
     mv -- "$entry" "$PGDATA/" || { _pgseed_fail "cannot move $entry into place; $broken"; return 1; }
   done
   # PGSEED_INIT_SERVER_LOG is for the tests' harness, whose callers wait for the end of its output.
-  if ! pg_ctl -D "$PGDATA" ${PGSEED_INIT_SERVER_LOG:+-l "$PGSEED_INIT_SERVER_LOG"} -w \
-      -o "$options \"-c\" \"config_file=$staging/postgresql.conf\"" start >/dev/null; then
+  if ! _pgseed_start_server "$options \"-c\" \"config_file=$staging/postgresql.conf\""; then
     _pgseed_fail "the server did not start on the physical snapshot; $broken"; return 1
   fi
   # The image's own files, now unused: removed while the steps below run on the server.
@@ -661,7 +674,7 @@ if [[ ${BASH_SOURCE[0]} != "$0" ]]; then
   _pgseed_main && _pgseed_status=0 || _pgseed_status=$?
   unset -f _pgseed_main _pgseed_log _pgseed_fail _pgseed_now _pgseed_elapsed _pgseed_psql \
     _pgseed_server_error _pgseed_sha256 _pgseed_random_hex _pgseed_drop_scratch \
-    _pgseed_physical _pgseed_psql_as _pgseed_sync _pgseed_fsync _pgseed_stop_server
+    _pgseed_physical _pgseed_psql_as _pgseed_sync _pgseed_fsync _pgseed_stop_server _pgseed_start_server
   unset _pgseed_user _pgseed_physical_poison
   return "$_pgseed_status"
 else
