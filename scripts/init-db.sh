@@ -165,6 +165,28 @@ _pgseed_physical() {
   output=$(_pgseed_psql --dbname template1 -F '|' -v metafile="$metadata" -v arch="$arch" -v glibc="$glibc" \
       -v pgdata="${PGDATA:-}" 2>&1 <<'SQL'
 \set meta `cat :'metafile'`
+SET client_min_messages = warning;
+-- The version this server gives a collation of PROVIDER and LOCALE (LC_CTYPE for libc), through a
+-- temporary one; '(not available: <why>)' when this server cannot make it.
+CREATE FUNCTION pg_temp.pgseed_collation_version(provider text, locale text, ctype text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE version text;
+BEGIN
+  IF provider = 'libc' THEN
+    EXECUTE format('CREATE COLLATION pg_temp.pgseed_probe (provider = libc, lc_collate = %L, lc_ctype = %L)',
+                   locale, coalesce(nullif(ctype, ''), locale));
+  ELSIF provider IN ('icu', 'builtin') THEN
+    EXECUTE format('CREATE COLLATION pg_temp.pgseed_probe (provider = %s, locale = %L)', provider, locale);
+  ELSE
+    RETURN '(not available: provider ' || coalesce(provider, 'missing') || ')';
+  END IF;
+  SELECT coalesce(pg_collation_actual_version(oid), '') INTO version FROM pg_collation
+  WHERE collname = 'pgseed_probe' AND collnamespace = pg_my_temp_schema();
+  DROP COLLATION pg_temp.pgseed_probe;
+  RETURN version;
+EXCEPTION WHEN others THEN
+  RETURN '(not available: ' || SQLERRM || ')';
+END $$;
 WITH m AS (SELECT (:'meta'::jsonb)->'physical' AS p),
 s AS (SELECT * FROM pg_control_system()),
 i AS (SELECT * FROM pg_control_init()),
@@ -192,11 +214,20 @@ checks AS (
     (18, 'database collation version', p->>'databaseCollationVersion', coalesce(j->>'datcollversion', ''))
   ) AS v(n, field, archive, here)
   UNION ALL
+  -- Each collation the data uses, made again here from its provider and locale: the version this
+  -- server's library gives it (the image's cluster has none of those the migrations created).
+  SELECT 19, 'version of collation ' || e.key, e.value->>'version',
+    pg_temp.pgseed_collation_version(e.value->>'provider', e.value->>'locale', e.value->>'ctype')
+  FROM m, jsonb_each(CASE WHEN jsonb_typeof(p->'collations') = 'object' THEN p->'collations' ELSE '{}' END) e
+  WHERE jsonb_typeof(e.value) = 'object'
+  UNION ALL
+  -- Metadata from before "collations": by name, as this server has it.
   SELECT 19, 'version of collation ' || e.key, e.value,
     coalesce((SELECT coalesce(pg_collation_actual_version(c.oid), '') FROM pg_collation c
               JOIN pg_namespace ns ON ns.oid = c.collnamespace
               WHERE format('%I.%I', ns.nspname, c.collname) = e.key), '(no such collation)')
   FROM m, jsonb_each_text(CASE WHEN jsonb_typeof(p->'collationVersions') = 'object' THEN p->'collationVersions' ELSE '{}' END) e
+  WHERE jsonb_typeof(p->'collations') IS DISTINCT FROM 'object'
   UNION ALL
   -- The snapshot's roles have no password until this script sets one: it must get in without.
   SELECT 20, 'local authentication (pg_hba.conf)', 'trust',

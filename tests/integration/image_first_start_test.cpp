@@ -938,6 +938,55 @@ TEST_CASE("a physical snapshot this image cannot start on falls back to the logi
   }
 }
 
+// An index in an ICU collation is ordered by that ICU version's rules: a server whose ICU gives
+// another collator version could not use those files correctly. The snapshot records the version of
+// each collation the data uses, and the init script compares it with this server's.
+TEST_CASE("a physical snapshot whose ICU collation has another version falls back to the logical dump", "[integration][image][physical]") {
+  testing::ScratchProject project;
+  project.write("migrations/0007_icu_names.sql",
+                "CREATE COLLATION german_icu (provider = icu, locale = 'de-DE');\n"
+                "CREATE TABLE public.nicknames (name text COLLATE german_icu NOT NULL);\n"
+                "CREATE INDEX nicknames_name ON public.nicknames (name);\n"
+                "INSERT INTO public.nicknames VALUES ('Äpfel'), ('Zebra'), ('apfel');\n");
+  const auto dumped = testing::run_pgseed({"dump", "--physical", "-C", project.root().string()});
+  INFO(dumped.err);
+  REQUIRE(dumped.exit_code == 0);
+  const auto metadata = core::read_metadata(core::metadata_path_for(testing::latest_real_dump(project.dumps())));
+  REQUIRE(metadata.physical);
+  const auto found = metadata.physical->collations.find("public.german_icu");
+  REQUIRE(found != metadata.physical->collations.end());
+  const auto& recorded = found->second;
+  CHECK(recorded.provider == "icu");
+  CHECK(recorded.locale == "de-DE");
+  CHECK(std::regex_match(recorded.version, std::regex("[0-9]+(\\.[0-9]+)+")));  // ICU's collator version
+
+  SECTION("the same version: the physical snapshot is used") {
+    FirstStart start;
+    const auto result = start.run(start.install(project.dumps()));
+    INFO(result.stderr_text);
+    REQUIRE(result.ok());
+    CHECK(result.stderr_text.find("installed the physical snapshot") != std::string::npos);
+    CHECK(testing::query_value(start.connection(), "SELECT string_agg(name, ',' ORDER BY name) FROM nicknames") == "apfel,Äpfel,Zebra");
+  }
+  SECTION("another version: one line, and the logical dump") {
+    FirstStart start;
+    util::TemporaryDirectory copy("pgseed-physical-");
+    make_readable_by_server(copy.path());
+    const auto initdb = damaged_copy(start.install(project.dumps()), copy.path() / "initdb");
+    const fs::path metadata_file = initdb / "dev-seeded-latest.metadata.json";
+    auto document = nlohmann::json::parse(testing::read_text(metadata_file));
+    document["physical"]["collations"]["public.german_icu"]["version"] = "1.0";
+    testing::write_text(metadata_file, document.dump(2));
+    const auto result = start.run(initdb);
+    INFO(result.stderr_text);
+    REQUIRE(result.ok());
+    CHECK(result.stderr_text.find("pgseed-init: physical snapshot not used: version of collation public.german_icu differs: snapshot 1.0, this server " +
+                                  recorded.version) != std::string::npos);
+    CHECK(result.stderr_text.find("installed the physical snapshot") == std::string::npos);
+    CHECK(testing::query_value(start.connection(), "SELECT count(*) FROM nicknames") == "3");
+  }
+}
+
 TEST_CASE("a corrupted physical archive is refused before the temporary server is stopped", "[integration][image][physical]") {
   struct Damage {
     const char* name;

@@ -163,7 +163,9 @@ core::PhysicalSnapshot sample_physical() {
   physical.ctype = "en_US.utf8";
   physical.locale_note = "en_US.utf8, as the official postgres image";
   physical.database_collation_version = "2.36";
-  physical.collation_versions = {{"public.\"de-x-icu\"", "153.112"}, {"pg_catalog.\"C\"", ""}};
+  physical.collations = {{"public.german_icu", {"icu", "de-DE", "", "153.120"}},
+                         {"public.\"de_DE\"", {"libc", "de_DE.utf8", "de_DE.utf8", "2.36"}},
+                         {"pg_catalog.\"C\"", {"libc", "C", "C", ""}}};
   return physical;
 }
 
@@ -183,7 +185,8 @@ TEST_CASE("the physical section round-trips every field", "[unit][metadata][phys
   REQUIRE(parsed.physical);
   // json_text() writes every field: equal texts are equal snapshots.
   CHECK(parsed.physical->json_text() == metadata.physical->json_text());
-  CHECK(parsed.physical->collation_versions == metadata.physical->collation_versions);
+  CHECK(parsed.physical->collations.at("public.german_icu").locale == "de-DE");
+  CHECK(parsed.physical->collations.at("public.\"de_DE\"").ctype == "de_DE.utf8");
   CHECK(parsed.physical->size_bytes == 250225497);
   CHECK_FALSE(core::DumpMetadata::from_json(sample().to_json()).physical);
 }
@@ -213,7 +216,24 @@ TEST_CASE("every physical field the init script reads is written, with the type 
     INFO(integer);
     CHECK(section.at(integer).is_number_integer());
   }
-  CHECK(section.at("collationVersions").is_object());
+  CHECK(section.at("collationVersions").at("public.german_icu") == "153.120");
+  // what the script reads of each collation: e.value->>'provider' and the rest
+  for (const char* field : {"provider", "locale", "ctype", "version"}) {
+    INFO(field);
+    CHECK(script.find(std::string("e.value->>'") + field + "'") != std::string::npos);
+    CHECK(section.at("collations").at("public.german_icu").at(field).is_string());
+  }
+}
+
+TEST_CASE("metadata from before the collations field keeps its collation versions", "[unit][metadata][physical]") {
+  auto metadata = sample();
+  metadata.physical = sample_physical();
+  auto document = nlohmann::json::parse(metadata.to_json());
+  document["physical"].erase("collations");
+  const auto parsed = core::DumpMetadata::from_json(document.dump());
+  REQUIRE(parsed.physical);
+  CHECK(parsed.physical->collations.at("public.german_icu").version == "153.120");
+  CHECK(parsed.physical->collations.at("public.german_icu").provider.empty());
 }
 
 TEST_CASE("a physical section without what verify needs names the field", "[unit][metadata][physical]") {

@@ -15,6 +15,17 @@ using nlohmann::json;
 namespace {
 
 json physical_to_json(const PhysicalSnapshot& physical) {
+  // "collationVersions" (name -> version) is what a reader wants to see; "collations" is what the
+  // init script needs to make each collation again on the image's server.
+  json collation_versions = json::object();
+  json collations = json::object();
+  for (const auto& [name, collation] : physical.collations) {
+    collation_versions[name] = collation.version;
+    collations[name] = {{"provider", collation.provider},
+                        {"locale", collation.locale},
+                        {"ctype", collation.ctype},
+                        {"version", collation.version}};
+  }
   return {
       {"file", physical.file},
       {"sizeBytes", physical.size_bytes},
@@ -44,7 +55,8 @@ json physical_to_json(const PhysicalSnapshot& physical) {
       {"ctype", physical.ctype},
       {"localeNote", physical.locale_note},
       {"databaseCollationVersion", physical.database_collation_version},
-      {"collationVersions", physical.collation_versions},
+      {"collationVersions", collation_versions},
+      {"collations", collations},
   };
 }
 
@@ -268,7 +280,19 @@ DumpMetadata DumpMetadata::from_json(const std::string& text) {
     optional_string("databaseCollationVersion", physical.database_collation_version);
     if (section.contains("collationVersions") && section["collationVersions"].is_object()) {
       for (const auto& [name, version] : section["collationVersions"].items()) {
-        if (version.is_string()) physical.collation_versions[name] = version.get<std::string>();
+        if (version.is_string()) physical.collations[name].version = version.get<std::string>();
+      }
+    }
+    if (section.contains("collations") && section["collations"].is_object()) {
+      for (const auto& [name, definition] : section["collations"].items()) {
+        if (!definition.is_object()) continue;
+        auto& collation = physical.collations[name];
+        for (const auto& [key, target] : {std::pair<const char*, std::string*>{"provider", &collation.provider},
+                                          {"locale", &collation.locale},
+                                          {"ctype", &collation.ctype},
+                                          {"version", &collation.version}}) {
+          if (definition.contains(key) && definition[key].is_string()) *target = definition[key].get<std::string>();
+        }
       }
     }
     metadata.physical = std::move(physical);

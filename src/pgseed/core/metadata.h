@@ -20,6 +20,16 @@ using RecordCounts = std::map<std::string, std::int64_t>;
 // database as it was (`pgseed snapshot`). Both have the same format and the same checks.
 enum class ArchiveKind { dump, snapshot };
 
+// A collation the data of a physical snapshot uses, as CREATE COLLATION makes it again: the init
+// script creates a temporary one from this on the image's server and compares the version that
+// server's library gives it (an index in an ICU collation is only valid under the same version).
+struct PhysicalCollation {
+  std::string provider;  // libc, icu or builtin; empty in metadata that predates this field
+  std::string locale;    // the ICU or builtin locale, or LC_COLLATE for libc
+  std::string ctype;     // LC_CTYPE for libc, else empty
+  std::string version;   // pg_collation_actual_version(); empty when the provider has none
+};
+
 // The physical snapshot beside a dump (`dump --physical`): the data directory of a cluster the dump
 // was restored into, and what a server must match to start on those files (see core/physical.h).
 struct PhysicalSnapshot {
@@ -49,7 +59,7 @@ struct PhysicalSnapshot {
   std::string ctype;
   std::string locale_note;           // why this locale (the image's, or the fallback)
   std::string database_collation_version;              // datcollversion; empty when none
-  std::map<std::string, std::string> collation_versions;  // collations the data uses -> version
+  std::map<std::string, PhysicalCollation> collations;  // the collations the data uses, by qualified name
 
   std::string json_text() const;  // for tests and messages
 };

@@ -173,15 +173,21 @@ void write_physical_snapshot(const pg::PgTools& tools, const fs::path& verified_
     physical.locale_provider = r[14].value_or("");
     physical.database_collation_version = r[15].value_or("");
     // Collations other than the database's default that columns or indexes use: their order on disk
-    // (indexes) is only valid under the same version of the library behind them.
+    // (indexes) is only valid under the same version of the library behind them. With each, what
+    // makes it again elsewhere: the image's cluster has none of the ones the migrations created.
+    // to_jsonb: the ICU locale's column is colliculocale in 15-16 and colllocale from 17.
     for (const auto& collation : connection.query(
-             "SELECT format('%I.%I', n.nspname, c.collname), coalesce(pg_collation_actual_version(c.oid), '') "
+             "SELECT format('%I.%I', n.nspname, c.collname), coalesce(pg_collation_actual_version(c.oid), ''), "
+             "CASE c.collprovider WHEN 'i' THEN 'icu' WHEN 'b' THEN 'builtin' WHEN 'c' THEN 'libc' ELSE 'default' END, "
+             "coalesce(to_jsonb(c)->>'colllocale', to_jsonb(c)->>'colliculocale', c.collcollate, ''), "
+             "CASE WHEN c.collprovider = 'c' THEN coalesce(c.collctype, '') ELSE '' END "
              "FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace "
              "WHERE c.oid <> 100 AND (c.oid IN (SELECT a.attcollation FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid "
              "                                  WHERE r.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)) "
              "  OR c.oid IN (SELECT unnest(indcollation::oid[]) FROM pg_index)) "
              "ORDER BY 1")) {
-      physical.collation_versions[collation[0].value_or("")] = collation[1].value_or("");
+      physical.collations[collation[0].value_or("")] = {collation[2].value_or(""), collation[3].value_or(""),
+                                                        collation[4].value_or(""), collation[1].value_or("")};
     }
   }
   cluster.stop();
