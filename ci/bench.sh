@@ -210,11 +210,14 @@ if bench_wants format; then
   # it can seek in) + createdb + pg_restore -j2.
   zstd_variants=("1 0" "3 0" "1 1" "3 1")  # level, zstd -T (0: one thread per core)
   declare -A t_zdump t_zready t_zfirst zsize
-  declare -a t_z1_dump t_z1_first t_pgseed_zdump t_bare_zdump t_pgseed_zsnapshot
+  declare -a t_z1_dump t_z0_null t_z1_first t_pgseed_zdump t_bare_zdump t_pgseed_zsnapshot
   for ((r = 1; r <= rounds; r++)); do
     step "format round $r of $rounds: pg_dump -Fc -Z1"
     a=$(now); "$bindir/pg_dump" -Fc -Z1 -f "$work/f-z1.dump" bench_ref; t_z1_dump+=("$(since "$a")")
     size_f_z1=$(stat -c %s "$work/f-z1.dump")
+    # The floor of any format made by pg_dump: its own serialisation, nothing compressed or written.
+    step "format round $r of $rounds: pg_dump -Fc -Z0 > /dev/null"
+    a=$(now); "$bindir/pg_dump" -Fc -Z0 bench_ref >/dev/null; t_z0_null+=("$(since "$a")")
     for v in "${zstd_variants[@]}"; do
       read -r level threads <<<"$v"
       step "format round $r of $rounds: pg_dump -Fc -Z0 | zstd -$level -T$threads"
@@ -257,6 +260,9 @@ if bench_wants format; then
       "$(ratio "$d" "$z1d")" "$(ratio "${zsize[$v]}" "$size_f_z1")" "${first:+$(printf '%.2f' "$first")}" \
       "${ready:+(pg_restore can start after $(printf '%.2f' "$ready") s)}"
   done
+  z0n=$(med "${t_z0_null[@]}")
+  printf '%-30s %8.2f %9s %10s %10s %12s %s\n' "pg_dump -Fc -Z0 > /dev/null" "$z0n" "" "$(ratio "$z0n" "$z1d")" "" "" \
+    "(the floor: pg_dump alone, at most $(ratio "$z1d" "$z0n")x faster than -Z1)"
   dflt=$(med ${t_zdump["1 0"]})
   verdict "dump, zstd -1 -T0 / -Fc -Z1 (speed)" "$(ratio "$z1d" "$dflt")" ge 2
   verdict "dump, zstd -1 -T0 / -Fc -Z1 (size)" "$(ratio "${zsize["1 0"]}" "$size_f_z1")" le 0.5
