@@ -287,6 +287,11 @@ SQL
   if [ -z "${PGDATA:-}" ] || [ ! -f "$PGDATA/PG_VERSION" ]; then
     _pgseed_log "physical snapshot not used: PGDATA is not set to the temporary server's data directory"; return 2
   fi
+  # POSTGRES_INITDB_WALDIR: pg_wal is a link to another volume, which the snapshot's own pg_wal
+  # directory would replace, moving the WAL back into PGDATA without a word.
+  if [ -L "$PGDATA/pg_wal" ]; then
+    _pgseed_log "physical snapshot not used: $PGDATA/pg_wal is a link (POSTGRES_INITDB_WALDIR), which the snapshot's pg_wal would replace"; return 2
+  fi
 
   # 3. Unpack beside the image's cluster, inside PGDATA (the same filesystem, so the swap is renames),
   # while the archive is hashed; a wrong checksum or a failed unpack removes the staging directory.

@@ -1031,6 +1031,49 @@ TEST_CASE("a corrupted physical archive is refused before the temporary server i
   }
 }
 
+// POSTGRES_INITDB_ARGS and POSTGRES_INITDB_WALDIR make the image's cluster differ from the one the
+// snapshot was made in. Each is one line and the logical dump: never files this cluster cannot use.
+// A pg_wal that is a link to another volume would be replaced by the snapshot's directory, silently
+// moving the WAL back into PGDATA.
+TEST_CASE("an image cluster initialised with other initdb options falls back to the logical dump", "[integration][image][physical]") {
+  struct Case {
+    const char* name;
+    std::string args;
+    bool waldir;
+    std::string line;
+  };
+  const std::vector<Case> cases = {
+      {"--data-checksums", "--data-checksums", false, "data checksums differs: snapshot 0, this server 1"},
+      {"--wal-segsize=32", "--wal-segsize=32", false, "WAL segment size differs: snapshot 16777216, this server 33554432"},
+      {"--locale=C", "--locale=C", false, "LC_COLLATE differs: snapshot "},
+      {"ICU", "--locale-provider=icu --icu-locale=en-US", false, "locale provider differs: snapshot libc, this server icu"},
+      {"--auth-local=scram-sha-256", "--auth-local=scram-sha-256", false,
+       "local authentication (pg_hba.conf) differs: snapshot trust, this server scram-sha-256"},
+      {"POSTGRES_INITDB_WALDIR", "", true, "pg_wal is a link (POSTGRES_INITDB_WALDIR)"},
+  };
+  const passwd* postgres = ::getpwnam("postgres");
+  REQUIRE(postgres != nullptr);
+  for (const auto& c : cases) {
+    INFO(c.name);
+    util::TemporaryDirectory wal("pgseed-waldir-");
+    make_readable_by_server(wal.path());
+    REQUIRE(::chown(wal.path().c_str(), postgres->pw_uid, postgres->pw_gid) == 0);
+    Env env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "app-secret"}};
+    if (!c.args.empty()) env["POSTGRES_INITDB_ARGS"] = c.args;
+    if (c.waldir) env["POSTGRES_INITDB_WALDIR"] = (wal.path() / "pg_wal").string();
+    FirstStart start(env);
+    const auto result = start.run(start.install(physical_project().dumps()));
+    INFO(result.stderr_text);
+    REQUIRE(result.ok());
+    CHECK(result.stderr_text.find("pgseed-init: physical snapshot not used: ") != std::string::npos);
+    CHECK(result.stderr_text.find(c.line) != std::string::npos);
+    CHECK(result.stderr_text.find("installed the physical snapshot") == std::string::npos);
+    CHECK(result.stderr_text.find("pgseed-init: restored into") != std::string::npos);
+    check_physical_counts(start.connection());
+    if (c.waldir) CHECK(fs::is_symlink(start.work() / "data" / "pg_wal"));
+  }
+}
+
 // Kill -9 anywhere in the physical path (unpack, stop, swap, restart, set-up). The image's next start
 // of that volume must give a clean empty database, a complete one, or a server that refuses to start
 // and says to recreate the volume: never a cluster that starts with missing or mixed data files.
