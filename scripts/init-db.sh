@@ -299,26 +299,29 @@ SQL
   local suffix; suffix=$(_pgseed_random_hex)
   local staging="$PGDATA/.pgseed-physical-$suffix" replaced="$PGDATA/.pgseed-replaced-$suffix"
   local digest_file="$PGDATA/.pgseed-sha256-$suffix" unpacked=yes
+  # The clean postgresql.conf the restarted server reads, in PGDATA itself: its relative include and
+  # include_dir lines (an earlier init script's conf.d) resolve against the directory of the file.
+  local clean_conf="$PGDATA/.pgseed-postgresql-$suffix.conf"
   local server_version_num; server_version_num=$(cat "$PGDATA/PG_VERSION")
   _pgseed_sha256 "$archive" > "$digest_file" &
   local hashing=$!
   if ! mkdir -m 700 "$staging" || ! zstd -dcq < "$archive" | tar -xf - -C "$staging" --no-same-owner ||
       [ "$(cat "$staging/PG_VERSION" 2>/dev/null)" != "$server_version_num" ] || [ ! -f "$staging/global/pg_control" ] ||
-      ! cp -p "$PGDATA/postgresql.conf" "$staging/postgresql.conf"; then
+      ! cp -p "$PGDATA/postgresql.conf" "$clean_conf"; then
     unpacked=no
   fi
   { wait "$hashing" && IFS= read -r hashed < "$digest_file"; } || hashed=""
   rm -f "$digest_file"
   if [ -z "$hashed" ]; then
-    rm -rf "$staging"
+    rm -rf "$staging" "$clean_conf"
     _pgseed_log "physical snapshot not used: cannot compute the sha256 of $archive"; return 2
   fi
   if [ "${hashed%% *}" != "$expected_checksum" ]; then
-    rm -rf "$staging"
+    rm -rf "$staging" "$clean_conf"
     _pgseed_log "physical snapshot not used: $archive failed its checksum: sha256 ${hashed%% *}, metadata says $expected_checksum"; return 2
   fi
   if [ "$unpacked" = no ]; then
-    rm -rf "$staging"
+    rm -rf "$staging" "$clean_conf"
     _pgseed_log "physical snapshot not used: cannot unpack $archive into $staging"; return 2
   fi
   _pgseed_log "unpacked $(basename "$archive") ($actual_size bytes, sha256 ok by ${hashed#* })$(_pgseed_elapsed "$unpack_started")"
@@ -341,13 +344,13 @@ SQL
   # 4. The window: from here a failure cannot go back to the logical restore.
   local broken="the data directory is incomplete and will refuse to start: recreate the volume (docker compose down -v)"
   if ! _pgseed_stop_server; then
-    rm -rf "$staging"
+    rm -rf "$staging" "$clean_conf"
     _pgseed_fail "cannot stop the temporary server to install the physical snapshot"; return 1
   fi
   local swap_started; swap_started=$(_pgseed_now)
   if ! printf '%s\n' "# $_pgseed_physical_poison" "include '$_pgseed_physical_poison'" > "$PGDATA/.pgseed-poison-$suffix" ||
       ! mv -f -- "$PGDATA/.pgseed-poison-$suffix" "$PGDATA/postgresql.conf"; then
-    rm -rf "$staging" "$PGDATA/.pgseed-poison-$suffix"
+    rm -rf "$staging" "$clean_conf" "$PGDATA/.pgseed-poison-$suffix"
     _pgseed_fail "cannot prepare $PGDATA for the physical snapshot; $database was left empty"; return 1
   fi
   # The poison on disk before any data file moves; the unpacked files need not be yet.
@@ -359,6 +362,13 @@ SQL
   for entry in "$PGDATA"/*; do
     name=${entry##*/}
     case "$name" in PG_VERSION|postgresql.conf|pg_hba.conf|pg_ident.conf|postgresql.auto.conf|postmaster.opts) continue ;; esac
+    # Only what a cluster is made of, and what the snapshot brings in its place: anything else was put
+    # here by an earlier init script (server.crt and server.key, a conf.d that postgresql.conf
+    # includes) and stays, as it does beside a logical restore; without it the server may not start.
+    case "$name" in
+      base|global|pg_*|postmaster.pid|backup_label|tablespace_map|standby.signal|recovery.signal|current_logfiles) ;;
+      *) [ -e "$staging/$name" ] || [ -L "$staging/$name" ] || continue ;;
+    esac
     mv -- "$entry" "$replaced/" || { _pgseed_fail "cannot move $entry aside; $broken"; return 1; }
   done
   for entry in "$staging"/*; do
@@ -367,7 +377,7 @@ SQL
     mv -- "$entry" "$PGDATA/" || { _pgseed_fail "cannot move $entry into place; $broken"; return 1; }
   done
   # PGSEED_INIT_SERVER_LOG is for the tests' harness, whose callers wait for the end of its output.
-  if ! _pgseed_start_server "$options \"-c\" \"config_file=$staging/postgresql.conf\""; then
+  if ! _pgseed_start_server "$options \"-c\" \"config_file=$clean_conf\""; then
     _pgseed_fail "the server did not start on the physical snapshot; $broken"; return 1
   fi
   # The image's own files, now unused: removed while the steps below run on the server.
@@ -420,7 +430,7 @@ SQL
   # has; the image stops it next and starts the real server on the clean file.
   wait "$flush" || true
   _pgseed_sync "$PGDATA"
-  mv -f -- "$staging/postgresql.conf" "$PGDATA/postgresql.conf" || { _pgseed_fail "cannot put postgresql.conf back; $broken"; return 1; }
+  mv -f -- "$clean_conf" "$PGDATA/postgresql.conf" || { _pgseed_fail "cannot put postgresql.conf back; $broken"; return 1; }
   # Durable too, or a power cut after the first start could bring the poison back.
   _pgseed_fsync "$PGDATA/postgresql.conf" "$PGDATA"
   _pgseed_log "installed the physical snapshot: the server was stopped, swapped and started again$(_pgseed_elapsed "$swap_started")"

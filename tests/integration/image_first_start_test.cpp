@@ -1031,6 +1031,29 @@ TEST_CASE("a corrupted physical archive is refused before the temporary server i
   }
 }
 
+// An earlier init script (00-*.sh) that puts a file in PGDATA and includes it from postgresql.conf,
+// as a user does for TLS certificates or a conf.d directory: the physical start must keep it, and
+// the server it restarts must read the include relative to PGDATA, or it does not start at all and
+// the volume is left refusing to start.
+TEST_CASE("files an earlier init script put in PGDATA stay through a physical first start", "[integration][image][physical]") {
+  FirstStart start;
+  util::TemporaryDirectory copy("pgseed-physical-");
+  make_readable_by_server(copy.path());
+  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  testing::write_text(initdb / "00-settings.sh",
+                      "#!/bin/sh\nset -e\nmkdir -p \"$PGDATA/conf.d\"\n"
+                      "printf \"work_mem = '7MB'\\n\" > \"$PGDATA/conf.d/extra.conf\"\n"
+                      "printf \"include_dir = 'conf.d'\\n\" >> \"$PGDATA/postgresql.conf\"\n");
+  ::chmod((initdb / "00-settings.sh").c_str(), 0755);
+  const auto result = start.run(initdb);
+  INFO(result.stderr_text);
+  REQUIRE(result.ok());
+  CHECK(result.stderr_text.find("pgseed-init: installed the physical snapshot") != std::string::npos);
+  CHECK(fs::is_regular_file(start.work() / "data" / "conf.d" / "extra.conf"));
+  CHECK(testing::query_value(start.connection(), "SHOW work_mem") == "7MB");
+  check_physical_counts(start.connection());
+}
+
 // POSTGRES_INITDB_ARGS and POSTGRES_INITDB_WALDIR make the image's cluster differ from the one the
 // snapshot was made in. Each is one line and the logical dump: never files this cluster cannot use.
 // A pg_wal that is a link to another volume would be replaced by the snapshot's directory, silently
@@ -1072,6 +1095,42 @@ TEST_CASE("an image cluster initialised with other initdb options falls back to 
     check_physical_counts(start.connection());
     if (c.waldir) CHECK(fs::is_symlink(start.work() / "data" / "pg_wal"));
   }
+}
+
+// The archive is unpacked before its checksum is compared (the hash runs beside the unpack), so
+// nothing that happens before the comparison may follow what the archive put in the staging
+// directory. GNU tar makes a symlink with an absolute target at the end of the unpack; a copy into
+// the staging directory would then write through it, here over the image's pg_hba.conf, before the
+// archive is refused.
+TEST_CASE("a tampered physical archive writes nothing outside its staging directory before it is refused", "[integration][image][physical]") {
+  FirstStart start;
+  util::TemporaryDirectory copy("pgseed-physical-");
+  make_readable_by_server(copy.path());
+  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  const fs::path archive = initdb / "dev-seeded-latest.pgdata.tar.zst";
+  const fs::path target = start.work() / "data" / "pg_hba.conf";
+  util::TemporaryDirectory craft("pgseed-craft-");
+  fs::create_symlink(target, craft.path() / "postgresql.conf");
+  util::Command tamper;
+  tamper.argv = {"bash", "-c", "set -e; zstd -dcq \"$1\" > \"$2/a.tar\"; tar -rf \"$2/a.tar\" -C \"$2\" postgresql.conf; zstd -qf \"$2/a.tar\" -o \"$1\"",
+                 "tamper", archive.string(), craft.path().string()};
+  const auto tampered = util::run_command(tamper);
+  INFO(tampered.stderr_text);
+  REQUIRE(tampered.ok());
+  // The size matches, so that the archive is unpacked; the checksum does not.
+  const fs::path metadata_file = initdb / "dev-seeded-latest.metadata.json";
+  auto document = nlohmann::json::parse(testing::read_text(metadata_file));
+  document["physical"]["sizeBytes"] = fs::file_size(archive);
+  testing::write_text(metadata_file, document.dump(2));
+  const auto result = start.run(initdb);
+  INFO(result.stderr_text);
+  CHECK(result.stderr_text.find("failed its checksum") != std::string::npos);
+  CHECK(!fs::is_symlink(target));
+  const std::string hba = testing::read_text(target);
+  CHECK(hba.find("host all all all scram-sha-256") != std::string::npos);
+  CHECK(hba.find("max_connections") == std::string::npos);
+  REQUIRE(result.ok());
+  check_physical_counts(start.connection());
 }
 
 // Kill -9 anywhere in the physical path (unpack, stop, swap, restart, set-up). The image's next start
