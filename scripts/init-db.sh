@@ -397,6 +397,18 @@ SQL
   fi
   _pgseed_psql --dbname template1 -v user="$_pgseed_user" -v db="$database" -v inner="$inner_database" <<'SQL' ||
 SET client_min_messages = warning;
+-- POSTGRES_PASSWORD reaches the server in ALTER ROLE below (the image's own initdb reads it from a
+-- file): whatever logging the container's command or an earlier init script turned on, this
+-- session's statements stay out of the server log (docker logs) and out of pg_stat_statements.
+-- Only the settings this server has (pg_settings), so that none is unknown to an older one.
+DO $$ BEGIN
+  PERFORM set_config(name, CASE name WHEN 'log_statement' THEN 'none' WHEN 'log_min_error_statement' THEN 'panic'
+                                     WHEN 'log_transaction_sample_rate' THEN '0' WHEN 'pgaudit.log' THEN 'none'
+                                     WHEN 'pg_stat_statements.track_utility' THEN 'off' ELSE '-1' END, false)
+  FROM pg_settings
+  WHERE name IN ('log_statement', 'log_min_duration_statement', 'log_min_duration_sample', 'log_transaction_sample_rate',
+                 'log_min_error_statement', 'pgaudit.log', 'pg_stat_statements.track_utility');
+END $$;
 \getenv password POSTGRES_PASSWORD
 \if :{?password}
 ALTER ROLE :"user" PASSWORD :'password';

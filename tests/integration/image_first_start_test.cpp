@@ -1054,6 +1054,31 @@ TEST_CASE("files an earlier init script put in PGDATA stay through a physical fi
   check_physical_counts(start.connection());
 }
 
+// The physical start sets POSTGRES_PASSWORD with ALTER ROLE, through the server: a log_statement or
+// log_min_duration_statement that the container's command or an earlier init script turned on must
+// not write it into the server's log (docker logs).
+TEST_CASE("a physical first start never writes POSTGRES_PASSWORD into the server log", "[integration][image][physical]") {
+  const std::string password = "Zq7marker-'single' \"double\" back\\slash $HOME";
+  FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", password}});
+  util::TemporaryDirectory copy("pgseed-physical-");
+  make_readable_by_server(copy.path());
+  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  testing::write_text(initdb / "00-log-everything.sh",
+                      "#!/bin/sh\nprintf \"log_statement = 'all'\\nlog_min_duration_statement = 0\\n\" >> \"$PGDATA/postgresql.conf\"\n");
+  ::chmod((initdb / "00-log-everything.sh").c_str(), 0755);
+  const auto result = start.run(initdb);
+  INFO(result.stderr_text);
+  REQUIRE(result.ok());
+  CHECK(result.stderr_text.find("pgseed-init: installed the physical snapshot") != std::string::npos);
+  check_physical_counts(start.connection());
+  CHECK(result.stderr_text.find("Zq7marker") == std::string::npos);
+  const std::string log = testing::read_text(start.work() / "temp-server.log");
+  // The restarted server did log statements (so this test can fail), but not the password.
+  CHECK(log.find("statement: ") != std::string::npos);
+  CHECK(log.find("CREATE ROLE") != std::string::npos);
+  CHECK(log.find("Zq7marker") == std::string::npos);
+}
+
 // POSTGRES_INITDB_ARGS and POSTGRES_INITDB_WALDIR make the image's cluster differ from the one the
 // snapshot was made in. Each is one line and the logical dump: never files this cluster cannot use.
 // A pg_wal that is a link to another volume would be replaced by the snapshot's directory, silently
