@@ -163,7 +163,7 @@ _pgseed_physical() {
   # field that differs, with both values.
   local output
   output=$(_pgseed_psql --dbname template1 -F '|' -v metafile="$metadata" -v arch="$arch" -v glibc="$glibc" \
-      -v pgdata="${PGDATA:-}" 2>&1 <<'SQL'
+      -v pgdata="${PGDATA:-}" -v db="$database" 2>&1 <<'SQL'
 \set meta `cat :'metafile'`
 SET client_min_messages = warning;
 -- The version this server gives a collation of PROVIDER and LOCALE (LC_CTYPE for libc), through a
@@ -235,7 +235,21 @@ checks AS (
               WHERE type = 'local' AND auth_method <> 'trust'), 'trust')
   UNION ALL
   -- The poison works only in the postgresql.conf the next start reads.
-  SELECT 21, 'config_file', :'pgdata' || '/postgresql.conf', current_setting('config_file'))
+  SELECT 21, 'config_file', :'pgdata' || '/postgresql.conf', current_setting('config_file')
+  UNION ALL
+  -- What an earlier init script made in the image's cluster besides POSTGRES_DB's objects: the
+  -- snapshot replaces the cluster whole, so it would be gone (and a later script using it would
+  -- fail), whereas the logical restore keeps it.
+  SELECT 22, 'list of roles besides POSTGRES_USER', '(none)',
+    coalesce((SELECT string_agg(rolname, ',' ORDER BY rolname) FROM pg_roles WHERE rolname !~ '^pg_' AND oid <> 10), '(none)')
+  UNION ALL
+  SELECT 23, 'list of databases besides POSTGRES_DB', '(none)',
+    coalesce((SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database
+              WHERE datname NOT IN ('postgres', 'template0', 'template1', :'db')), '(none)')
+  UNION ALL
+  SELECT 24, 'list of tablespaces', '(none)',
+    coalesce((SELECT string_agg(spcname, ',' ORDER BY spcname) FROM pg_tablespace
+              WHERE spcname NOT IN ('pg_default', 'pg_global')), '(none)'))
 SELECT CASE
   WHEN p IS NULL THEN 'none'
   WHEN jsonb_typeof(p) <> 'object' OR coalesce(p->>'checksum', '') !~ '^[0-9a-f]{64}$'

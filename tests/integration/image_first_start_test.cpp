@@ -1079,6 +1079,28 @@ TEST_CASE("a physical first start never writes POSTGRES_PASSWORD into the server
   CHECK(log.find("Zq7marker") == std::string::npos);
 }
 
+// Roles and databases made by an earlier init script live in the image's cluster, which a physical
+// snapshot replaces whole: they would be gone, silently, and a later script that uses them would
+// fail. The logical restore keeps them, so the script falls back to it, with one line.
+TEST_CASE("roles and databases an earlier init script made turn a physical first start logical", "[integration][image][physical]") {
+  FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "app-secret"}});
+  util::TemporaryDirectory copy("pgseed-physical-");
+  make_readable_by_server(copy.path());
+  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  testing::write_text(initdb / "00-roles.sql", "CREATE ROLE reporting_reader NOLOGIN;\nCREATE DATABASE reporting;\n");
+  testing::write_text(initdb / "20-grants.sql", "GRANT CONNECT ON DATABASE reporting TO reporting_reader;\n");
+  const auto result = start.run(initdb);
+  INFO(result.stderr_text);
+  REQUIRE(result.ok());
+  CHECK(result.stderr_text.find("pgseed-init: physical snapshot not used: list of roles besides POSTGRES_USER differs: snapshot (none), this server reporting_reader") !=
+        std::string::npos);
+  CHECK(result.stderr_text.find("installed the physical snapshot") == std::string::npos);
+  CHECK(result.stderr_text.find("pgseed-init: restored into") != std::string::npos);
+  check_physical_counts(start.connection());
+  CHECK(testing::query_value(start.connection(), "SELECT count(*) FROM pg_roles WHERE rolname = 'reporting_reader'") == "1");
+  CHECK(testing::query_value(start.connection(), "SELECT count(*) FROM pg_database WHERE datname = 'reporting'") == "1");
+}
+
 // POSTGRES_INITDB_ARGS and POSTGRES_INITDB_WALDIR make the image's cluster differ from the one the
 // snapshot was made in. Each is one line and the logical dump: never files this cluster cannot use.
 // A pg_wal that is a link to another volume would be replaced by the snapshot's directory, silently
