@@ -61,13 +61,14 @@ using Env = std::map<std::string, std::optional<std::string>>;
 
 class FirstStart {
 public:
-  explicit FirstStart(Env env = {}) : env_(std::move(env)) {
+  // WORK_NAME: the directory that holds PGDATA (WORK_NAME/data), for a PGDATA with spaces.
+  explicit FirstStart(Env env = {}, std::string work_name = "pg") : env_(std::move(env)), work_name_(std::move(work_name)) {
     make_readable_by_server(work_.path());
     make_readable_by_server(install_.path());
   }
   ~FirstStart() {
     util::Command stop;
-    stop.argv = {"bash", harness(), "stop", (work_.path() / "pg").string()};
+    stop.argv = {"bash", harness(), "stop", work().string()};
     stop.on_interrupt = util::Command::OnInterrupt::ignore;
     try {
       util::run_command(stop);
@@ -80,7 +81,7 @@ public:
   // `during` runs every few milliseconds while the first start runs.
   util::CommandResult run(const fs::path& initdb_directory, std::function<void()> during = {}) {
     util::Command command;
-    command.argv = {"bash", harness(), "start", initdb_directory.string(), (work_.path() / "pg").string()};
+    command.argv = {"bash", harness(), "start", initdb_directory.string(), work().string()};
     command.env = env_;
     command.env["PGPORT"] = std::to_string(port_);
     for (const char* variable : {"PGHOST", "PGUSER", "PGDATABASE", "PGPASSWORD", "DATABASE_URL"}) {
@@ -96,11 +97,11 @@ public:
   // What the container's death does to the temporary server: an immediate stop.
   void crash() {
     util::Command command;
-    command.argv = {"bash", harness(), "crash", (work_.path() / "pg").string()};
+    command.argv = {"bash", harness(), "crash", work().string()};
     const auto result = util::run_command(command);
     if (!result.ok()) throw std::runtime_error("first-start.sh crash failed: " + result.stderr_text);
   }
-  fs::path work() const { return work_.path() / "pg"; }
+  fs::path work() const { return work_.path() / work_name_; }
 
   std::string setting(const char* key, const std::string& fallback) const {
     const auto found = env_.find(key);
@@ -116,12 +117,12 @@ public:
                                        {"password", setting("POSTGRES_PASSWORD", "harness-password")},
                                        {"dbname", dbname}});
   }
-  bool server_running() const { return fs::exists(work_.path() / "pg" / "data" / "postmaster.pid"); }
+  bool server_running() const { return fs::exists(work() / "data" / "postmaster.pid"); }
 
   // The container's next start after a failed init: PGDATA exists, so the image just starts the server.
   util::CommandResult next_start() {
     util::Command command;
-    command.argv = {"bash", harness(), "next-start", (work_.path() / "pg").string()};
+    command.argv = {"bash", harness(), "next-start", work().string()};
     command.env["PGPORT"] = std::to_string(port_);
     return util::run_command(command);
   }
@@ -129,6 +130,7 @@ public:
 private:
   static std::string harness() { return std::string(PGSEED_SOURCE_DIR) + "/tests/image/first-start.sh"; }
   std::map<std::string, std::optional<std::string>> env_;
+  std::string work_name_;
   util::TemporaryDirectory work_{"pgseed-image-"};
   util::TemporaryDirectory install_{"pgseed-initdb-"};
   int port_ = pg::find_free_port();
@@ -1178,6 +1180,37 @@ TEST_CASE("a tampered physical archive writes nothing outside its staging direct
   CHECK(hba.find("max_connections") == std::string::npos);
   REQUIRE(result.ok());
   check_physical_counts(start.connection());
+}
+
+// Names as users write them: quotes, spaces, dashes, upper case, 63 bytes, POSTGRES_DB=postgres with
+// another user; and a PGDATA with spaces (the restart reads its options back from postmaster.opts).
+// (No quote, $ or backslash in POSTGRES_USER: PostgreSQL refuses them in the bootstrap superuser's name.)
+TEST_CASE("a physical first start takes unusual POSTGRES_USER and POSTGRES_DB names and a PGDATA with spaces", "[integration][image][physical]") {
+  struct Case {
+    const char* name;
+    Env env;
+    std::string work_name;
+  };
+  const std::vector<Case> cases = {
+      {"quotes, spaces, dashes, upper case", {{"POSTGRES_USER", "App User-x"}, {"POSTGRES_DB", "Data base's \"x\"-y"}, {"POSTGRES_PASSWORD", "pw"}}, "pg"},
+      {"63 bytes", {{"POSTGRES_USER", std::string(63, 'u')}, {"POSTGRES_DB", std::string(63, 'd')}, {"POSTGRES_PASSWORD", "pw"}}, "pg"},
+      {"POSTGRES_DB=postgres with POSTGRES_USER=app", {{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "postgres"}, {"POSTGRES_PASSWORD", "pw"}}, "pg"},
+      {"PGDATA with spaces", {{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "pw"}}, "pg with spaces"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    FirstStart start(c.env, c.work_name);
+    const auto result = start.run(start.install(physical_project().dumps()));
+    INFO(result.stderr_text);
+    REQUIRE(result.ok());
+    CHECK(result.stderr_text.find("pgseed-init: installed the physical snapshot") != std::string::npos);
+    check_physical_counts(start.connection());
+    const std::string user = start.setting("POSTGRES_USER", "postgres");
+    CHECK(testing::query_value(start.connection(), "SELECT rolname FROM pg_roles WHERE oid = 10") == user);
+    CHECK(testing::query_value(start.connection(), "SELECT current_database()") == start.setting("POSTGRES_DB", user));
+    CHECK(testing::query_value(start.connection(), "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()") == user);
+    CHECK(testing::query_value(start.connection(), "SELECT count(*) FROM pg_database WHERE datname = 'postgres'") == "1");
+  }
 }
 
 // Kill -9 anywhere in the physical path (unpack, stop, swap, restart, set-up). The image's next start
