@@ -354,11 +354,16 @@ SQL
     *' "'*) options="\"${options#* \"}" ;;
     *) options="-c listen_addresses='' -p ${PGPORT:-5432}" ;;
   esac
+  # The restarted server writes its own postmaster.opts, with a config_file that is gone once the
+  # clean postgresql.conf is back; `pg_ctl restart` (in a later init script) starts with those
+  # options. The image's own go back at the end.
+  local saved_opts="$PGDATA/.pgseed-postmaster-$suffix.opts"
+  cp -p "$PGDATA/postmaster.opts" "$saved_opts" 2>/dev/null || saved_opts=""
 
   # 4. The window: from here a failure cannot go back to the logical restore.
   local broken="the data directory is incomplete and will refuse to start: recreate the volume (docker compose down -v)"
   if ! _pgseed_stop_server; then
-    rm -rf "$staging" "$clean_conf"
+    rm -rf "$staging" "$clean_conf" ${saved_opts:+"$saved_opts"}
     _pgseed_fail "cannot stop the temporary server to install the physical snapshot"; return 1
   fi
   local swap_started; swap_started=$(_pgseed_now)
@@ -459,6 +464,7 @@ SQL
   mv -f -- "$clean_conf" "$PGDATA/postgresql.conf" || { _pgseed_fail "cannot put postgresql.conf back; $broken"; return 1; }
   # Durable too, or a power cut after the first start could bring the poison back.
   _pgseed_fsync "$PGDATA/postgresql.conf" "$PGDATA"
+  [ -z "$saved_opts" ] || mv -f -- "$saved_opts" "$PGDATA/postmaster.opts" || true
   _pgseed_log "installed the physical snapshot: the server was stopped, swapped and started again$(_pgseed_elapsed "$swap_started")"
   wait "$removal" || true
   rm -rf "$staging" "$replaced"

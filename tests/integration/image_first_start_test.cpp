@@ -1213,6 +1213,28 @@ TEST_CASE("a physical first start takes unusual POSTGRES_USER and POSTGRES_DB na
   }
 }
 
+// An init script after ours that restarts the temporary server with `pg_ctl restart` (to load a
+// shared_preload_libraries it just set, say): pg_ctl takes the options from postmaster.opts, which
+// the physical start's restart wrote with its own config_file, a file that is gone once the clean
+// postgresql.conf is back.
+TEST_CASE("an init script after a physical start can restart the temporary server with pg_ctl restart", "[integration][image][physical]") {
+  FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "app-secret"}});
+  util::TemporaryDirectory copy("pgseed-physical-");
+  make_readable_by_server(copy.path());
+  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  testing::write_text(initdb / "20-restart.sh",
+                      "#!/bin/sh\nset -e\npg_ctl -D \"$PGDATA\" -m fast -w restart >/dev/null\n"
+                      "psql -v ON_ERROR_STOP=1 --no-psqlrc -At --username \"$POSTGRES_USER\" --dbname \"$POSTGRES_DB\" "
+                      "-c 'SELECT count(*) FROM pgseed_provenance' >/dev/null\n");
+  ::chmod((initdb / "20-restart.sh").c_str(), 0755);
+  const auto result = start.run(initdb);
+  INFO(result.stderr_text);
+  REQUIRE(result.ok());
+  CHECK(result.stderr_text.find("pgseed-init: installed the physical snapshot") != std::string::npos);
+  CHECK(testing::read_text(start.work() / "data" / "postmaster.opts").find("config_file") == std::string::npos);
+  check_physical_counts(start.connection());
+}
+
 // Kill -9 anywhere in the physical path (unpack, stop, swap, restart, set-up). The image's next start
 // of that volume must give a clean empty database, a complete one, or a server that refuses to start
 // and says to recreate the volume: never a cluster that starts with missing or mixed data files.
