@@ -249,7 +249,12 @@ checks AS (
   UNION ALL
   SELECT 24, 'list of tablespaces', '(none)',
     coalesce((SELECT string_agg(spcname, ',' ORDER BY spcname) FROM pg_tablespace
-              WHERE spcname NOT IN ('pg_default', 'pg_global')), '(none)'))
+              WHERE spcname NOT IN ('pg_default', 'pg_global')), '(none)')
+  UNION ALL
+  -- ALTER ROLE ... SET: kept in a shared catalog, which the snapshot replaces too.
+  SELECT 25, 'list of role settings', '(none)',
+    coalesce((SELECT string_agg(pg_get_userbyid(setrole) || ': ' || array_to_string(setconfig, ','), '; ' ORDER BY 1)
+              FROM pg_db_role_setting WHERE setrole <> 0), '(none)'))
 SELECT CASE
   WHEN p IS NULL THEN 'none'
   WHEN jsonb_typeof(p) <> 'object' OR coalesce(p->>'checksum', '') !~ '^[0-9a-f]{64}$'

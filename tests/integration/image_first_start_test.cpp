@@ -1103,6 +1103,24 @@ TEST_CASE("roles and databases an earlier init script made turn a physical first
   CHECK(testing::query_value(start.connection(), "SELECT count(*) FROM pg_database WHERE datname = 'reporting'") == "1");
 }
 
+// ALTER ROLE ... SET in an earlier init script lives in a shared catalog, which the snapshot replaces
+// as well: the setting would be gone. The logical restore keeps it.
+TEST_CASE("a role setting an earlier init script made turns a physical first start logical", "[integration][image][physical]") {
+  FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "app-secret"}});
+  util::TemporaryDirectory copy("pgseed-physical-");
+  make_readable_by_server(copy.path());
+  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  testing::write_text(initdb / "00-role-settings.sql", "ALTER ROLE CURRENT_USER SET statement_timeout = '5min';\n");
+  const auto result = start.run(initdb);
+  INFO(result.stderr_text);
+  REQUIRE(result.ok());
+  CHECK(result.stderr_text.find("pgseed-init: physical snapshot not used: list of role settings differs: snapshot (none), this server app: statement_timeout=5min") !=
+        std::string::npos);
+  CHECK(result.stderr_text.find("pgseed-init: restored into") != std::string::npos);
+  check_physical_counts(start.connection());
+  CHECK(testing::query_value(start.connection(), "SHOW statement_timeout") == "5min");
+}
+
 // POSTGRES_INITDB_ARGS and POSTGRES_INITDB_WALDIR make the image's cluster differ from the one the
 // snapshot was made in. Each is one line and the logical dump: never files this cluster cannot use.
 // A pg_wal that is a link to another volume would be replaced by the snapshot's directory, silently
