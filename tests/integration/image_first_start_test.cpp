@@ -1417,3 +1417,42 @@ TEST_CASE("dump --physical writes the snapshot beside the dump, and verify check
   CHECK(refused.err.find("physical snapshot") != std::string::npos);
   CHECK(refused.err.find("wrong size") != std::string::npos);
 }
+
+// verify, list and prune with the physical snapshot missing or a Git LFS pointer (not pulled): verify
+// names the snapshot and says the dump is fine; list and prune still work on the dump.
+TEST_CASE("a physical snapshot that is missing or a Git LFS pointer fails verify and leaves list and prune working", "[integration][physical]") {
+  const auto& project = physical_project();
+  const auto dump = testing::latest_real_dump(project.dumps());
+  const auto archive_name = core::physical_path_for(dump).filename();
+  struct Case {
+    const char* name;
+    std::function<void(const fs::path&)> damage;
+    const char* message;
+  };
+  const std::vector<Case> cases = {
+      {"missing", [](const fs::path& archive) { fs::remove(archive); }, "does not exist"},
+      {"a Git LFS pointer",
+       [](const fs::path& archive) {
+         testing::write_text(archive, "version https://git-lfs.github.com/spec/v1\noid sha256:" + std::string(64, 'a') + "\nsize 12\n");
+       },
+       "is a Git LFS pointer"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    util::TemporaryDirectory copy("pgseed-physical-verify-");
+    fs::copy(project.dumps(), copy.path(), fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+    c.damage(copy.path() / archive_name);
+    const auto verified = testing::run_pgseed({"verify", "-C", project.root().string(), "--dump-dir", copy.path().string()});
+    INFO(verified.err);
+    CHECK(verified.exit_code == 3);
+    CHECK(verified.err.find(c.message) != std::string::npos);
+    CHECK(verified.err.find("the dump itself is fine") != std::string::npos);
+    const auto listed = testing::run_pgseed({"list", "-C", project.root().string(), "--dump-dir", copy.path().string()});
+    INFO(listed.err);
+    CHECK(listed.exit_code == 0);
+    CHECK(listed.out.find(dump.filename().string()) != std::string::npos);
+    const auto pruned = testing::run_pgseed({"prune", "-C", project.root().string(), "--dump-dir", copy.path().string(), "--keep", "1", "--dry-run"});
+    INFO(pruned.err);
+    CHECK(pruned.exit_code == 0);
+  }
+}
