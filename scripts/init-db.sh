@@ -419,7 +419,12 @@ SQL
       _pgseed_fail "cannot make $_pgseed_user the superuser of the physical snapshot; $broken"; return 1
     fi
   fi
-  _pgseed_psql --dbname template1 -v user="$_pgseed_user" -v db="$database" -v inner="$inner_database" <<'SQL' ||
+  # The password as the image's initdb sets it: --pwfile reads the first line of POSTGRES_PASSWORD,
+  # without its line end. It goes to psql through the environment, never through its arguments.
+  local password_line=${POSTGRES_PASSWORD:-}
+  password_line=${password_line%%$'\n'*}
+  while [[ $password_line == *$'\r' ]]; do password_line=${password_line%$'\r'}; done
+  PGSEED_INIT_PASSWORD=$password_line _pgseed_psql --dbname template1 -v user="$_pgseed_user" -v db="$database" -v inner="$inner_database" <<'SQL' ||
 SET client_min_messages = warning;
 -- POSTGRES_PASSWORD reaches the server in ALTER ROLE below (the image's own initdb reads it from a
 -- file): whatever logging the container's command or an earlier init script turned on, this
@@ -433,7 +438,8 @@ DO $$ BEGIN
   WHERE name IN ('log_statement', 'log_min_duration_statement', 'log_min_duration_sample', 'log_transaction_sample_rate',
                  'log_min_error_statement', 'pgaudit.log', 'pg_stat_statements.track_utility');
 END $$;
-\getenv password POSTGRES_PASSWORD
+\getenv password PGSEED_INIT_PASSWORD
+-- Empty (no POSTGRES_PASSWORD) clears the password, as NULL would.
 \if :{?password}
 ALTER ROLE :"user" PASSWORD :'password';
 \else

@@ -1081,6 +1081,23 @@ TEST_CASE("a physical first start never writes POSTGRES_PASSWORD into the server
   CHECK(log.find("Zq7marker") == std::string::npos);
 }
 
+// The image's initdb reads POSTGRES_PASSWORD through --pwfile, which takes its first line only: a
+// physical start must set that same password, or the same container's password would depend on
+// which path its first start took. (md5, whose verifier has no salt, lets the test compare.)
+TEST_CASE("a physical first start sets the first line of POSTGRES_PASSWORD as the image's initdb does", "[integration][image][physical]") {
+  FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "first-line\r\nsecond-line\n"}});
+  util::TemporaryDirectory copy("pgseed-physical-");
+  make_readable_by_server(copy.path());
+  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  testing::write_text(initdb / "00-md5.sh", "#!/bin/sh\nprintf \"password_encryption = md5\\n\" >> \"$PGDATA/postgresql.conf\"\n");
+  ::chmod((initdb / "00-md5.sh").c_str(), 0755);
+  const auto result = start.run(initdb);
+  INFO(result.stderr_text);
+  REQUIRE(result.ok());
+  CHECK(result.stderr_text.find("pgseed-init: installed the physical snapshot") != std::string::npos);
+  CHECK(testing::query_value(start.connection(), "SELECT rolpassword = 'md5' || md5('first-line' || rolname) FROM pg_authid WHERE oid = 10") == "t");
+}
+
 // Roles and databases made by an earlier init script live in the image's cluster, which a physical
 // snapshot replaces whole: they would be gone, silently, and a later script that uses them would
 // fail. The logical restore keeps them, so the script falls back to it, with one line.
