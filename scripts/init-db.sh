@@ -324,8 +324,9 @@ SQL
   local server_version_num; server_version_num=$(cat "$PGDATA/PG_VERSION")
   _pgseed_sha256 "$archive" > "$digest_file" &
   local hashing=$!
+  # Nothing here reads or writes what the archive put in the staging directory: until its checksum
+  # matches, a PG_VERSION could be a FIFO (a read would never end) or a link to anywhere.
   if ! mkdir -m 700 "$staging" || ! zstd -dcq < "$archive" | tar -xf - -C "$staging" --no-same-owner ||
-      [ "$(cat "$staging/PG_VERSION" 2>/dev/null)" != "$server_version_num" ] || [ ! -f "$staging/global/pg_control" ] ||
       ! cp -p "$PGDATA/postgresql.conf" "$clean_conf"; then
     unpacked=no
   fi
@@ -339,7 +340,8 @@ SQL
     rm -rf "$staging" "$clean_conf"
     _pgseed_log "physical snapshot not used: $archive failed its checksum: sha256 ${hashed%% *}, metadata says $expected_checksum"; return 2
   fi
-  if [ "$unpacked" = no ]; then
+  if [ "$unpacked" = no ] || [ ! -f "$staging/PG_VERSION" ] || [ "$(cat "$staging/PG_VERSION")" != "$server_version_num" ] ||
+      [ ! -f "$staging/global/pg_control" ]; then
     rm -rf "$staging" "$clean_conf"
     _pgseed_log "physical snapshot not used: cannot unpack $archive into $staging"; return 2
   fi

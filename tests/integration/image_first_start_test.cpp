@@ -1217,6 +1217,44 @@ TEST_CASE("a tampered physical archive writes nothing outside its staging direct
   check_physical_counts(start.connection());
 }
 
+// Nor may anything before that comparison read what the archive put there: a FIFO named PG_VERSION
+// would block a read of it forever, and the first start with it, before the archive is refused.
+TEST_CASE("a tampered physical archive cannot hang the first start before it is refused", "[integration][image][physical]") {
+  FirstStart start;
+  util::TemporaryDirectory copy("pgseed-physical-");
+  make_readable_by_server(copy.path());
+  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  const fs::path archive = initdb / "dev-seeded-latest.pgdata.tar.zst";
+  util::TemporaryDirectory craft("pgseed-craft-");
+  util::Command tamper;
+  tamper.argv = {"bash", "-c",
+                 "set -e; mkfifo \"$2/PG_VERSION\"; zstd -dcq \"$1\" > \"$2/a.tar\"; tar -rf \"$2/a.tar\" -C \"$2\" PG_VERSION; zstd -qf \"$2/a.tar\" -o \"$1\"",
+                 "tamper", archive.string(), craft.path().string()};
+  const auto tampered = util::run_command(tamper);
+  INFO(tampered.stderr_text);
+  REQUIRE(tampered.ok());
+  const fs::path metadata_file = initdb / "dev-seeded-latest.metadata.json";
+  auto document = nlohmann::json::parse(testing::read_text(metadata_file));
+  document["physical"]["sizeBytes"] = fs::file_size(archive);
+  testing::write_text(metadata_file, document.dump(2));
+  // A hang is ended after 40 s (a physical start takes about one here), and is a failure.
+  const std::string script = (initdb / "10-pgseed-restore.sh").string();
+  const auto began = std::chrono::steady_clock::now();
+  bool killed = false;
+  const auto result = start.run(initdb, [&] {
+    if (killed || std::chrono::steady_clock::now() - began < std::chrono::seconds(40)) return;
+    if (const auto target = find_process([&](const std::vector<std::string>& args) { return has_argument(args, script); })) {
+      kill_tree(*target);
+      killed = true;
+    }
+  });
+  INFO(result.stderr_text);
+  CHECK(!killed);
+  CHECK(result.stderr_text.find("failed its checksum") != std::string::npos);
+  REQUIRE(result.ok());
+  check_physical_counts(start.connection());
+}
+
 // Names as users write them: quotes, spaces, dashes, upper case, 63 bytes, POSTGRES_DB=postgres with
 // another user; and a PGDATA with spaces (the restart reads its options back from postmaster.opts).
 // (No quote, $ or backslash in POSTGRES_USER: PostgreSQL refuses them in the bootstrap superuser's name.)
