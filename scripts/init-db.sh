@@ -163,7 +163,7 @@ _pgseed_physical() {
   # field that differs, with both values.
   local output
   output=$(_pgseed_psql --dbname template1 -F '|' -v metafile="$metadata" -v arch="$arch" -v glibc="$glibc" \
-      -v pgdata="${PGDATA:-}" 2>&1 <<'SQL'
+      -v pgdata="${PGDATA:-}" -v db="$database" 2>&1 <<'SQL'
 \set meta `cat :'metafile'`
 SET client_min_messages = warning;
 -- The version this server gives a collation of PROVIDER and LOCALE (LC_CTYPE for libc), through a
@@ -235,7 +235,26 @@ checks AS (
               WHERE type = 'local' AND auth_method <> 'trust'), 'trust')
   UNION ALL
   -- The poison works only in the postgresql.conf the next start reads.
-  SELECT 21, 'config_file', :'pgdata' || '/postgresql.conf', current_setting('config_file'))
+  SELECT 21, 'config_file', :'pgdata' || '/postgresql.conf', current_setting('config_file')
+  UNION ALL
+  -- What an earlier init script made in the image's cluster besides POSTGRES_DB's objects: the
+  -- snapshot replaces the cluster whole, so it would be gone (and a later script using it would
+  -- fail), whereas the logical restore keeps it.
+  SELECT 22, 'list of roles besides POSTGRES_USER', '(none)',
+    coalesce((SELECT string_agg(rolname, ',' ORDER BY rolname) FROM pg_roles WHERE rolname !~ '^pg_' AND oid <> 10), '(none)')
+  UNION ALL
+  SELECT 23, 'list of databases besides POSTGRES_DB', '(none)',
+    coalesce((SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database
+              WHERE datname NOT IN ('postgres', 'template0', 'template1', :'db')), '(none)')
+  UNION ALL
+  SELECT 24, 'list of tablespaces', '(none)',
+    coalesce((SELECT string_agg(spcname, ',' ORDER BY spcname) FROM pg_tablespace
+              WHERE spcname NOT IN ('pg_default', 'pg_global')), '(none)')
+  UNION ALL
+  -- ALTER ROLE ... SET: kept in a shared catalog, which the snapshot replaces too.
+  SELECT 25, 'list of role settings', '(none)',
+    coalesce((SELECT string_agg(pg_get_userbyid(setrole) || ': ' || array_to_string(setconfig, ','), '; ' ORDER BY 1)
+              FROM pg_db_role_setting WHERE setrole <> 0), '(none)'))
 SELECT CASE
   WHEN p IS NULL THEN 'none'
   WHEN jsonb_typeof(p) <> 'object' OR coalesce(p->>'checksum', '') !~ '^[0-9a-f]{64}$'
@@ -287,6 +306,11 @@ SQL
   if [ -z "${PGDATA:-}" ] || [ ! -f "$PGDATA/PG_VERSION" ]; then
     _pgseed_log "physical snapshot not used: PGDATA is not set to the temporary server's data directory"; return 2
   fi
+  # POSTGRES_INITDB_WALDIR: pg_wal is a link to another volume, which the snapshot's own pg_wal
+  # directory would replace, moving the WAL back into PGDATA without a word.
+  if [ -L "$PGDATA/pg_wal" ]; then
+    _pgseed_log "physical snapshot not used: $PGDATA/pg_wal is a link (POSTGRES_INITDB_WALDIR), which the snapshot's pg_wal would replace"; return 2
+  fi
 
   # 3. Unpack beside the image's cluster, inside PGDATA (the same filesystem, so the swap is renames),
   # while the archive is hashed; a wrong checksum or a failed unpack removes the staging directory.
@@ -294,26 +318,31 @@ SQL
   local suffix; suffix=$(_pgseed_random_hex)
   local staging="$PGDATA/.pgseed-physical-$suffix" replaced="$PGDATA/.pgseed-replaced-$suffix"
   local digest_file="$PGDATA/.pgseed-sha256-$suffix" unpacked=yes
+  # The clean postgresql.conf the restarted server reads, in PGDATA itself: its relative include and
+  # include_dir lines (an earlier init script's conf.d) resolve against the directory of the file.
+  local clean_conf="$PGDATA/.pgseed-postgresql-$suffix.conf"
   local server_version_num; server_version_num=$(cat "$PGDATA/PG_VERSION")
   _pgseed_sha256 "$archive" > "$digest_file" &
   local hashing=$!
+  # Nothing here reads or writes what the archive put in the staging directory: until its checksum
+  # matches, a PG_VERSION could be a FIFO (a read would never end) or a link to anywhere.
   if ! mkdir -m 700 "$staging" || ! zstd -dcq < "$archive" | tar -xf - -C "$staging" --no-same-owner ||
-      [ "$(cat "$staging/PG_VERSION" 2>/dev/null)" != "$server_version_num" ] || [ ! -f "$staging/global/pg_control" ] ||
-      ! cp -p "$PGDATA/postgresql.conf" "$staging/postgresql.conf"; then
+      ! cp -p "$PGDATA/postgresql.conf" "$clean_conf"; then
     unpacked=no
   fi
   { wait "$hashing" && IFS= read -r hashed < "$digest_file"; } || hashed=""
   rm -f "$digest_file"
   if [ -z "$hashed" ]; then
-    rm -rf "$staging"
+    rm -rf "$staging" "$clean_conf"
     _pgseed_log "physical snapshot not used: cannot compute the sha256 of $archive"; return 2
   fi
   if [ "${hashed%% *}" != "$expected_checksum" ]; then
-    rm -rf "$staging"
+    rm -rf "$staging" "$clean_conf"
     _pgseed_log "physical snapshot not used: $archive failed its checksum: sha256 ${hashed%% *}, metadata says $expected_checksum"; return 2
   fi
-  if [ "$unpacked" = no ]; then
-    rm -rf "$staging"
+  if [ "$unpacked" = no ] || [ ! -f "$staging/PG_VERSION" ] || [ "$(cat "$staging/PG_VERSION")" != "$server_version_num" ] ||
+      [ ! -f "$staging/global/pg_control" ]; then
+    rm -rf "$staging" "$clean_conf"
     _pgseed_log "physical snapshot not used: cannot unpack $archive into $staging"; return 2
   fi
   _pgseed_log "unpacked $(basename "$archive") ($actual_size bytes, sha256 ok by ${hashed#* })$(_pgseed_elapsed "$unpack_started")"
@@ -332,17 +361,22 @@ SQL
     *' "'*) options="\"${options#* \"}" ;;
     *) options="-c listen_addresses='' -p ${PGPORT:-5432}" ;;
   esac
+  # The restarted server writes its own postmaster.opts, with a config_file that is gone once the
+  # clean postgresql.conf is back; `pg_ctl restart` (in a later init script) starts with those
+  # options. The image's own go back at the end.
+  local saved_opts="$PGDATA/.pgseed-postmaster-$suffix.opts"
+  cp -p "$PGDATA/postmaster.opts" "$saved_opts" 2>/dev/null || saved_opts=""
 
   # 4. The window: from here a failure cannot go back to the logical restore.
   local broken="the data directory is incomplete and will refuse to start: recreate the volume (docker compose down -v)"
   if ! _pgseed_stop_server; then
-    rm -rf "$staging"
+    rm -rf "$staging" "$clean_conf" ${saved_opts:+"$saved_opts"}
     _pgseed_fail "cannot stop the temporary server to install the physical snapshot"; return 1
   fi
   local swap_started; swap_started=$(_pgseed_now)
   if ! printf '%s\n' "# $_pgseed_physical_poison" "include '$_pgseed_physical_poison'" > "$PGDATA/.pgseed-poison-$suffix" ||
       ! mv -f -- "$PGDATA/.pgseed-poison-$suffix" "$PGDATA/postgresql.conf"; then
-    rm -rf "$staging" "$PGDATA/.pgseed-poison-$suffix"
+    rm -rf "$staging" "$clean_conf" "$PGDATA/.pgseed-poison-$suffix"
     _pgseed_fail "cannot prepare $PGDATA for the physical snapshot; $database was left empty"; return 1
   fi
   # The poison on disk before any data file moves; the unpacked files need not be yet.
@@ -354,6 +388,13 @@ SQL
   for entry in "$PGDATA"/*; do
     name=${entry##*/}
     case "$name" in PG_VERSION|postgresql.conf|pg_hba.conf|pg_ident.conf|postgresql.auto.conf|postmaster.opts) continue ;; esac
+    # Only what a cluster is made of, and what the snapshot brings in its place: anything else was put
+    # here by an earlier init script (server.crt and server.key, a conf.d that postgresql.conf
+    # includes) and stays, as it does beside a logical restore; without it the server may not start.
+    case "$name" in
+      base|global|pg_*|postmaster.pid|backup_label|tablespace_map|standby.signal|recovery.signal|current_logfiles) ;;
+      *) [ -e "$staging/$name" ] || [ -L "$staging/$name" ] || continue ;;
+    esac
     mv -- "$entry" "$replaced/" || { _pgseed_fail "cannot move $entry aside; $broken"; return 1; }
   done
   for entry in "$staging"/*; do
@@ -362,7 +403,7 @@ SQL
     mv -- "$entry" "$PGDATA/" || { _pgseed_fail "cannot move $entry into place; $broken"; return 1; }
   done
   # PGSEED_INIT_SERVER_LOG is for the tests' harness, whose callers wait for the end of its output.
-  if ! _pgseed_start_server "$options \"-c\" \"config_file=$staging/postgresql.conf\""; then
+  if ! _pgseed_start_server "$options \"-c\" \"config_file=$clean_conf\""; then
     _pgseed_fail "the server did not start on the physical snapshot; $broken"; return 1
   fi
   # The image's own files, now unused: removed while the steps below run on the server.
@@ -380,9 +421,27 @@ SQL
       _pgseed_fail "cannot make $_pgseed_user the superuser of the physical snapshot; $broken"; return 1
     fi
   fi
-  _pgseed_psql --dbname template1 -v user="$_pgseed_user" -v db="$database" -v inner="$inner_database" <<'SQL' ||
+  # The password as the image's initdb sets it: --pwfile reads the first line of POSTGRES_PASSWORD,
+  # without its line end. It goes to psql through the environment, never through its arguments.
+  local password_line=${POSTGRES_PASSWORD:-}
+  password_line=${password_line%%$'\n'*}
+  while [[ $password_line == *$'\r' ]]; do password_line=${password_line%$'\r'}; done
+  PGSEED_INIT_PASSWORD=$password_line _pgseed_psql --dbname template1 -v user="$_pgseed_user" -v db="$database" -v inner="$inner_database" <<'SQL' ||
 SET client_min_messages = warning;
-\getenv password POSTGRES_PASSWORD
+-- POSTGRES_PASSWORD reaches the server in ALTER ROLE below (the image's own initdb reads it from a
+-- file): whatever logging the container's command or an earlier init script turned on, this
+-- session's statements stay out of the server log (docker logs) and out of pg_stat_statements.
+-- Only the settings this server has (pg_settings), so that none is unknown to an older one.
+DO $$ BEGIN
+  PERFORM set_config(name, CASE name WHEN 'log_statement' THEN 'none' WHEN 'log_min_error_statement' THEN 'panic'
+                                     WHEN 'log_transaction_sample_rate' THEN '0' WHEN 'pgaudit.log' THEN 'none'
+                                     WHEN 'pg_stat_statements.track_utility' THEN 'off' ELSE '-1' END, false)
+  FROM pg_settings
+  WHERE name IN ('log_statement', 'log_min_duration_statement', 'log_min_duration_sample', 'log_transaction_sample_rate',
+                 'log_min_error_statement', 'pgaudit.log', 'pg_stat_statements.track_utility');
+END $$;
+\getenv password PGSEED_INIT_PASSWORD
+-- Empty (no POSTGRES_PASSWORD) clears the password, as NULL would.
 \if :{?password}
 ALTER ROLE :"user" PASSWORD :'password';
 \else
@@ -415,9 +474,10 @@ SQL
   # has; the image stops it next and starts the real server on the clean file.
   wait "$flush" || true
   _pgseed_sync "$PGDATA"
-  mv -f -- "$staging/postgresql.conf" "$PGDATA/postgresql.conf" || { _pgseed_fail "cannot put postgresql.conf back; $broken"; return 1; }
+  mv -f -- "$clean_conf" "$PGDATA/postgresql.conf" || { _pgseed_fail "cannot put postgresql.conf back; $broken"; return 1; }
   # Durable too, or a power cut after the first start could bring the poison back.
   _pgseed_fsync "$PGDATA/postgresql.conf" "$PGDATA"
+  [ -z "$saved_opts" ] || mv -f -- "$saved_opts" "$PGDATA/postmaster.opts" || true
   _pgseed_log "installed the physical snapshot: the server was stopped, swapped and started again$(_pgseed_elapsed "$swap_started")"
   wait "$removal" || true
   rm -rf "$staging" "$replaced"

@@ -12,6 +12,7 @@
 #
 # Usage:
 #   first-start.sh start INITDB_DIR WORK_DIR   (env: POSTGRES_USER, POSTGRES_DB, POSTGRES_PASSWORD,
+#                                               POSTGRES_INITDB_ARGS, POSTGRES_INITDB_WALDIR,
 #                                               PGPORT, PGSEED_*) -> exit status of the init
 #   first-start.sh stop WORK_DIR
 #   first-start.sh crash WORK_DIR                what the container's death does to a running server:
@@ -94,8 +95,12 @@ export PGPORT=${PGPORT:-5432}
 export PGSEED_INIT_SERVER_LOG=$work/temp-server.log
 cd "$work"
 
-initdb --username="$POSTGRES_USER" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") -D "$PGDATA" \
-  --encoding=UTF8 --locale=C.UTF-8 --no-sync >"$work/initdb.log" 2>&1
+# POSTGRES_INITDB_WALDIR and POSTGRES_INITDB_ARGS as the image passes them (the latter through eval,
+# after our defaults, so that it can override them).
+set --
+[ -z "${POSTGRES_INITDB_WALDIR:-}" ] || set -- --waldir "$POSTGRES_INITDB_WALDIR"
+eval 'initdb --username="$POSTGRES_USER" --pwfile=<(printf "%s\n" "$POSTGRES_PASSWORD") -D "$PGDATA" \
+  --encoding=UTF8 --locale=C.UTF-8 --no-sync "$@" '"${POSTGRES_INITDB_ARGS:-}" >"$work/initdb.log" 2>&1
 printf '\nhost all all all scram-sha-256\n' >>"$PGDATA/pg_hba.conf"
 
 export PGPASSWORD=${PGPASSWORD:-$POSTGRES_PASSWORD}

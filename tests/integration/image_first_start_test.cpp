@@ -61,13 +61,14 @@ using Env = std::map<std::string, std::optional<std::string>>;
 
 class FirstStart {
 public:
-  explicit FirstStart(Env env = {}) : env_(std::move(env)) {
+  // WORK_NAME: the directory that holds PGDATA (WORK_NAME/data), for a PGDATA with spaces.
+  explicit FirstStart(Env env = {}, std::string work_name = "pg") : env_(std::move(env)), work_name_(std::move(work_name)) {
     make_readable_by_server(work_.path());
     make_readable_by_server(install_.path());
   }
   ~FirstStart() {
     util::Command stop;
-    stop.argv = {"bash", harness(), "stop", (work_.path() / "pg").string()};
+    stop.argv = {"bash", harness(), "stop", work().string()};
     stop.on_interrupt = util::Command::OnInterrupt::ignore;
     try {
       util::run_command(stop);
@@ -80,7 +81,7 @@ public:
   // `during` runs every few milliseconds while the first start runs.
   util::CommandResult run(const fs::path& initdb_directory, std::function<void()> during = {}) {
     util::Command command;
-    command.argv = {"bash", harness(), "start", initdb_directory.string(), (work_.path() / "pg").string()};
+    command.argv = {"bash", harness(), "start", initdb_directory.string(), work().string()};
     command.env = env_;
     command.env["PGPORT"] = std::to_string(port_);
     for (const char* variable : {"PGHOST", "PGUSER", "PGDATABASE", "PGPASSWORD", "DATABASE_URL"}) {
@@ -96,11 +97,11 @@ public:
   // What the container's death does to the temporary server: an immediate stop.
   void crash() {
     util::Command command;
-    command.argv = {"bash", harness(), "crash", (work_.path() / "pg").string()};
+    command.argv = {"bash", harness(), "crash", work().string()};
     const auto result = util::run_command(command);
     if (!result.ok()) throw std::runtime_error("first-start.sh crash failed: " + result.stderr_text);
   }
-  fs::path work() const { return work_.path() / "pg"; }
+  fs::path work() const { return work_.path() / work_name_; }
 
   std::string setting(const char* key, const std::string& fallback) const {
     const auto found = env_.find(key);
@@ -116,12 +117,12 @@ public:
                                        {"password", setting("POSTGRES_PASSWORD", "harness-password")},
                                        {"dbname", dbname}});
   }
-  bool server_running() const { return fs::exists(work_.path() / "pg" / "data" / "postmaster.pid"); }
+  bool server_running() const { return fs::exists(work() / "data" / "postmaster.pid"); }
 
   // The container's next start after a failed init: PGDATA exists, so the image just starts the server.
   util::CommandResult next_start() {
     util::Command command;
-    command.argv = {"bash", harness(), "next-start", (work_.path() / "pg").string()};
+    command.argv = {"bash", harness(), "next-start", work().string()};
     command.env["PGPORT"] = std::to_string(port_);
     return util::run_command(command);
   }
@@ -129,6 +130,7 @@ public:
 private:
   static std::string harness() { return std::string(PGSEED_SOURCE_DIR) + "/tests/image/first-start.sh"; }
   std::map<std::string, std::optional<std::string>> env_;
+  std::string work_name_;
   util::TemporaryDirectory work_{"pgseed-image-"};
   util::TemporaryDirectory install_{"pgseed-initdb-"};
   int port_ = pg::find_free_port();
@@ -1031,6 +1033,281 @@ TEST_CASE("a corrupted physical archive is refused before the temporary server i
   }
 }
 
+// An earlier init script (00-*.sh) that puts a file in PGDATA and includes it from postgresql.conf,
+// as a user does for TLS certificates or a conf.d directory: the physical start must keep it, and
+// the server it restarts must read the include relative to PGDATA, or it does not start at all and
+// the volume is left refusing to start.
+TEST_CASE("files an earlier init script put in PGDATA stay through a physical first start", "[integration][image][physical]") {
+  FirstStart start;
+  util::TemporaryDirectory copy("pgseed-physical-");
+  make_readable_by_server(copy.path());
+  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  testing::write_text(initdb / "00-settings.sh",
+                      "#!/bin/sh\nset -e\nmkdir -p \"$PGDATA/conf.d\"\n"
+                      "printf \"work_mem = '7MB'\\n\" > \"$PGDATA/conf.d/extra.conf\"\n"
+                      "printf \"include_dir = 'conf.d'\\n\" >> \"$PGDATA/postgresql.conf\"\n");
+  ::chmod((initdb / "00-settings.sh").c_str(), 0755);
+  const auto result = start.run(initdb);
+  INFO(result.stderr_text);
+  REQUIRE(result.ok());
+  CHECK(result.stderr_text.find("pgseed-init: installed the physical snapshot") != std::string::npos);
+  CHECK(fs::is_regular_file(start.work() / "data" / "conf.d" / "extra.conf"));
+  CHECK(testing::query_value(start.connection(), "SHOW work_mem") == "7MB");
+  check_physical_counts(start.connection());
+}
+
+// The physical start sets POSTGRES_PASSWORD with ALTER ROLE, through the server: a log_statement or
+// log_min_duration_statement that the container's command or an earlier init script turned on must
+// not write it into the server's log (docker logs).
+TEST_CASE("a physical first start never writes POSTGRES_PASSWORD into the server log", "[integration][image][physical]") {
+  const std::string password = "Zq7marker-'single' \"double\" back\\slash $HOME";
+  FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", password}});
+  util::TemporaryDirectory copy("pgseed-physical-");
+  make_readable_by_server(copy.path());
+  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  testing::write_text(initdb / "00-log-everything.sh",
+                      "#!/bin/sh\nprintf \"log_statement = 'all'\\nlog_min_duration_statement = 0\\n\" >> \"$PGDATA/postgresql.conf\"\n");
+  ::chmod((initdb / "00-log-everything.sh").c_str(), 0755);
+  const auto result = start.run(initdb);
+  INFO(result.stderr_text);
+  REQUIRE(result.ok());
+  CHECK(result.stderr_text.find("pgseed-init: installed the physical snapshot") != std::string::npos);
+  check_physical_counts(start.connection());
+  CHECK(result.stderr_text.find("Zq7marker") == std::string::npos);
+  const std::string log = testing::read_text(start.work() / "temp-server.log");
+  // The restarted server did log statements (so this test can fail), but not the password.
+  CHECK(log.find("statement: ") != std::string::npos);
+  CHECK(log.find("CREATE ROLE") != std::string::npos);
+  CHECK(log.find("Zq7marker") == std::string::npos);
+}
+
+// The image's initdb reads POSTGRES_PASSWORD through --pwfile, which takes its first line only: a
+// physical start must set that same password, or the same container's password would depend on
+// which path its first start took. (md5, whose verifier has no salt, lets the test compare.)
+TEST_CASE("a physical first start sets the first line of POSTGRES_PASSWORD as the image's initdb does", "[integration][image][physical]") {
+  FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "first-line\r\nsecond-line\n"}});
+  util::TemporaryDirectory copy("pgseed-physical-");
+  make_readable_by_server(copy.path());
+  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  testing::write_text(initdb / "00-md5.sh", "#!/bin/sh\nprintf \"password_encryption = md5\\n\" >> \"$PGDATA/postgresql.conf\"\n");
+  ::chmod((initdb / "00-md5.sh").c_str(), 0755);
+  const auto result = start.run(initdb);
+  INFO(result.stderr_text);
+  REQUIRE(result.ok());
+  CHECK(result.stderr_text.find("pgseed-init: installed the physical snapshot") != std::string::npos);
+  CHECK(testing::query_value(start.connection(), "SELECT rolpassword = 'md5' || md5('first-line' || rolname) FROM pg_authid WHERE oid = 10") == "t");
+}
+
+// Roles and databases made by an earlier init script live in the image's cluster, which a physical
+// snapshot replaces whole: they would be gone, silently, and a later script that uses them would
+// fail. The logical restore keeps them, so the script falls back to it, with one line.
+TEST_CASE("roles and databases an earlier init script made turn a physical first start logical", "[integration][image][physical]") {
+  FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "app-secret"}});
+  util::TemporaryDirectory copy("pgseed-physical-");
+  make_readable_by_server(copy.path());
+  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  testing::write_text(initdb / "00-roles.sql", "CREATE ROLE reporting_reader NOLOGIN;\nCREATE DATABASE reporting;\n");
+  testing::write_text(initdb / "20-grants.sql", "GRANT CONNECT ON DATABASE reporting TO reporting_reader;\n");
+  const auto result = start.run(initdb);
+  INFO(result.stderr_text);
+  REQUIRE(result.ok());
+  CHECK(result.stderr_text.find("pgseed-init: physical snapshot not used: list of roles besides POSTGRES_USER differs: snapshot (none), this server reporting_reader") !=
+        std::string::npos);
+  CHECK(result.stderr_text.find("installed the physical snapshot") == std::string::npos);
+  CHECK(result.stderr_text.find("pgseed-init: restored into") != std::string::npos);
+  check_physical_counts(start.connection());
+  CHECK(testing::query_value(start.connection(), "SELECT count(*) FROM pg_roles WHERE rolname = 'reporting_reader'") == "1");
+  CHECK(testing::query_value(start.connection(), "SELECT count(*) FROM pg_database WHERE datname = 'reporting'") == "1");
+}
+
+// ALTER ROLE ... SET in an earlier init script lives in a shared catalog, which the snapshot replaces
+// as well: the setting would be gone. The logical restore keeps it.
+TEST_CASE("a role setting an earlier init script made turns a physical first start logical", "[integration][image][physical]") {
+  FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "app-secret"}});
+  util::TemporaryDirectory copy("pgseed-physical-");
+  make_readable_by_server(copy.path());
+  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  testing::write_text(initdb / "00-role-settings.sql", "ALTER ROLE CURRENT_USER SET statement_timeout = '5min';\n");
+  const auto result = start.run(initdb);
+  INFO(result.stderr_text);
+  REQUIRE(result.ok());
+  CHECK(result.stderr_text.find("pgseed-init: physical snapshot not used: list of role settings differs: snapshot (none), this server app: statement_timeout=5min") !=
+        std::string::npos);
+  CHECK(result.stderr_text.find("pgseed-init: restored into") != std::string::npos);
+  check_physical_counts(start.connection());
+  CHECK(testing::query_value(start.connection(), "SHOW statement_timeout") == "5min");
+}
+
+// POSTGRES_INITDB_ARGS and POSTGRES_INITDB_WALDIR make the image's cluster differ from the one the
+// snapshot was made in. Each is one line and the logical dump: never files this cluster cannot use.
+// A pg_wal that is a link to another volume would be replaced by the snapshot's directory, silently
+// moving the WAL back into PGDATA.
+TEST_CASE("an image cluster initialised with other initdb options falls back to the logical dump", "[integration][image][physical]") {
+  struct Case {
+    const char* name;
+    std::string args;
+    bool waldir;
+    std::string line;
+  };
+  const std::vector<Case> cases = {
+      {"--data-checksums", "--data-checksums", false, "data checksums differs: snapshot 0, this server 1"},
+      {"--wal-segsize=32", "--wal-segsize=32", false, "WAL segment size differs: snapshot 16777216, this server 33554432"},
+      {"--locale=C", "--locale=C", false, "LC_COLLATE differs: snapshot "},
+      {"ICU", "--locale-provider=icu --icu-locale=en-US", false, "locale provider differs: snapshot libc, this server icu"},
+      {"--auth-local=scram-sha-256", "--auth-local=scram-sha-256", false,
+       "local authentication (pg_hba.conf) differs: snapshot trust, this server scram-sha-256"},
+      {"POSTGRES_INITDB_WALDIR", "", true, "pg_wal is a link (POSTGRES_INITDB_WALDIR)"},
+  };
+  const passwd* postgres = ::getpwnam("postgres");
+  REQUIRE(postgres != nullptr);
+  for (const auto& c : cases) {
+    INFO(c.name);
+    util::TemporaryDirectory wal("pgseed-waldir-");
+    make_readable_by_server(wal.path());
+    REQUIRE(::chown(wal.path().c_str(), postgres->pw_uid, postgres->pw_gid) == 0);
+    Env env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "app-secret"}};
+    if (!c.args.empty()) env["POSTGRES_INITDB_ARGS"] = c.args;
+    if (c.waldir) env["POSTGRES_INITDB_WALDIR"] = (wal.path() / "pg_wal").string();
+    FirstStart start(env);
+    const auto result = start.run(start.install(physical_project().dumps()));
+    INFO(result.stderr_text);
+    REQUIRE(result.ok());
+    CHECK(result.stderr_text.find("pgseed-init: physical snapshot not used: ") != std::string::npos);
+    CHECK(result.stderr_text.find(c.line) != std::string::npos);
+    CHECK(result.stderr_text.find("installed the physical snapshot") == std::string::npos);
+    CHECK(result.stderr_text.find("pgseed-init: restored into") != std::string::npos);
+    check_physical_counts(start.connection());
+    if (c.waldir) CHECK(fs::is_symlink(start.work() / "data" / "pg_wal"));
+  }
+}
+
+// The archive is unpacked before its checksum is compared (the hash runs beside the unpack), so
+// nothing that happens before the comparison may follow what the archive put in the staging
+// directory. GNU tar makes a symlink with an absolute target at the end of the unpack; a copy into
+// the staging directory would then write through it, here over the image's pg_hba.conf, before the
+// archive is refused.
+TEST_CASE("a tampered physical archive writes nothing outside its staging directory before it is refused", "[integration][image][physical]") {
+  FirstStart start;
+  util::TemporaryDirectory copy("pgseed-physical-");
+  make_readable_by_server(copy.path());
+  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  const fs::path archive = initdb / "dev-seeded-latest.pgdata.tar.zst";
+  const fs::path target = start.work() / "data" / "pg_hba.conf";
+  util::TemporaryDirectory craft("pgseed-craft-");
+  fs::create_symlink(target, craft.path() / "postgresql.conf");
+  util::Command tamper;
+  tamper.argv = {"bash", "-c", "set -e; zstd -dcq \"$1\" > \"$2/a.tar\"; tar -rf \"$2/a.tar\" -C \"$2\" postgresql.conf; zstd -qf \"$2/a.tar\" -o \"$1\"",
+                 "tamper", archive.string(), craft.path().string()};
+  const auto tampered = util::run_command(tamper);
+  INFO(tampered.stderr_text);
+  REQUIRE(tampered.ok());
+  // The size matches, so that the archive is unpacked; the checksum does not.
+  const fs::path metadata_file = initdb / "dev-seeded-latest.metadata.json";
+  auto document = nlohmann::json::parse(testing::read_text(metadata_file));
+  document["physical"]["sizeBytes"] = fs::file_size(archive);
+  testing::write_text(metadata_file, document.dump(2));
+  const auto result = start.run(initdb);
+  INFO(result.stderr_text);
+  CHECK(result.stderr_text.find("failed its checksum") != std::string::npos);
+  CHECK(!fs::is_symlink(target));
+  const std::string hba = testing::read_text(target);
+  CHECK(hba.find("host all all all scram-sha-256") != std::string::npos);
+  CHECK(hba.find("max_connections") == std::string::npos);
+  REQUIRE(result.ok());
+  check_physical_counts(start.connection());
+}
+
+// Nor may anything before that comparison read what the archive put there: a FIFO named PG_VERSION
+// would block a read of it forever, and the first start with it, before the archive is refused.
+TEST_CASE("a tampered physical archive cannot hang the first start before it is refused", "[integration][image][physical]") {
+  FirstStart start;
+  util::TemporaryDirectory copy("pgseed-physical-");
+  make_readable_by_server(copy.path());
+  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  const fs::path archive = initdb / "dev-seeded-latest.pgdata.tar.zst";
+  util::TemporaryDirectory craft("pgseed-craft-");
+  util::Command tamper;
+  tamper.argv = {"bash", "-c",
+                 "set -e; mkfifo \"$2/PG_VERSION\"; zstd -dcq \"$1\" > \"$2/a.tar\"; tar -rf \"$2/a.tar\" -C \"$2\" PG_VERSION; zstd -qf \"$2/a.tar\" -o \"$1\"",
+                 "tamper", archive.string(), craft.path().string()};
+  const auto tampered = util::run_command(tamper);
+  INFO(tampered.stderr_text);
+  REQUIRE(tampered.ok());
+  const fs::path metadata_file = initdb / "dev-seeded-latest.metadata.json";
+  auto document = nlohmann::json::parse(testing::read_text(metadata_file));
+  document["physical"]["sizeBytes"] = fs::file_size(archive);
+  testing::write_text(metadata_file, document.dump(2));
+  // A hang is ended after 40 s (a physical start takes about one here), and is a failure.
+  const std::string script = (initdb / "10-pgseed-restore.sh").string();
+  const auto began = std::chrono::steady_clock::now();
+  bool killed = false;
+  const auto result = start.run(initdb, [&] {
+    if (killed || std::chrono::steady_clock::now() - began < std::chrono::seconds(40)) return;
+    if (const auto target = find_process([&](const std::vector<std::string>& args) { return has_argument(args, script); })) {
+      kill_tree(*target);
+      killed = true;
+    }
+  });
+  INFO(result.stderr_text);
+  CHECK(!killed);
+  CHECK(result.stderr_text.find("failed its checksum") != std::string::npos);
+  REQUIRE(result.ok());
+  check_physical_counts(start.connection());
+}
+
+// Names as users write them: quotes, spaces, dashes, upper case, 63 bytes, POSTGRES_DB=postgres with
+// another user; and a PGDATA with spaces (the restart reads its options back from postmaster.opts).
+// (No quote, $ or backslash in POSTGRES_USER: PostgreSQL refuses them in the bootstrap superuser's name.)
+TEST_CASE("a physical first start takes unusual POSTGRES_USER and POSTGRES_DB names and a PGDATA with spaces", "[integration][image][physical]") {
+  struct Case {
+    const char* name;
+    Env env;
+    std::string work_name;
+  };
+  const std::vector<Case> cases = {
+      {"quotes, spaces, dashes, upper case", {{"POSTGRES_USER", "App User-x"}, {"POSTGRES_DB", "Data base's \"x\"-y"}, {"POSTGRES_PASSWORD", "pw"}}, "pg"},
+      {"63 bytes", {{"POSTGRES_USER", std::string(63, 'u')}, {"POSTGRES_DB", std::string(63, 'd')}, {"POSTGRES_PASSWORD", "pw"}}, "pg"},
+      {"POSTGRES_DB=postgres with POSTGRES_USER=app", {{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "postgres"}, {"POSTGRES_PASSWORD", "pw"}}, "pg"},
+      {"PGDATA with spaces", {{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "pw"}}, "pg with spaces"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    FirstStart start(c.env, c.work_name);
+    const auto result = start.run(start.install(physical_project().dumps()));
+    INFO(result.stderr_text);
+    REQUIRE(result.ok());
+    CHECK(result.stderr_text.find("pgseed-init: installed the physical snapshot") != std::string::npos);
+    check_physical_counts(start.connection());
+    const std::string user = start.setting("POSTGRES_USER", "postgres");
+    CHECK(testing::query_value(start.connection(), "SELECT rolname FROM pg_roles WHERE oid = 10") == user);
+    CHECK(testing::query_value(start.connection(), "SELECT current_database()") == start.setting("POSTGRES_DB", user));
+    CHECK(testing::query_value(start.connection(), "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()") == user);
+    CHECK(testing::query_value(start.connection(), "SELECT count(*) FROM pg_database WHERE datname = 'postgres'") == "1");
+  }
+}
+
+// An init script after ours that restarts the temporary server with `pg_ctl restart` (to load a
+// shared_preload_libraries it just set, say): pg_ctl takes the options from postmaster.opts, which
+// the physical start's restart wrote with its own config_file, a file that is gone once the clean
+// postgresql.conf is back.
+TEST_CASE("an init script after a physical start can restart the temporary server with pg_ctl restart", "[integration][image][physical]") {
+  FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "app-secret"}});
+  util::TemporaryDirectory copy("pgseed-physical-");
+  make_readable_by_server(copy.path());
+  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  testing::write_text(initdb / "20-restart.sh",
+                      "#!/bin/sh\nset -e\npg_ctl -D \"$PGDATA\" -m fast -w restart >/dev/null\n"
+                      "psql -v ON_ERROR_STOP=1 --no-psqlrc -At --username \"$POSTGRES_USER\" --dbname \"$POSTGRES_DB\" "
+                      "-c 'SELECT count(*) FROM pgseed_provenance' >/dev/null\n");
+  ::chmod((initdb / "20-restart.sh").c_str(), 0755);
+  const auto result = start.run(initdb);
+  INFO(result.stderr_text);
+  REQUIRE(result.ok());
+  CHECK(result.stderr_text.find("pgseed-init: installed the physical snapshot") != std::string::npos);
+  CHECK(testing::read_text(start.work() / "data" / "postmaster.opts").find("config_file") == std::string::npos);
+  check_physical_counts(start.connection());
+}
+
 // Kill -9 anywhere in the physical path (unpack, stop, swap, restart, set-up). The image's next start
 // of that volume must give a clean empty database, a complete one, or a server that refuses to start
 // and says to recreate the volume: never a cluster that starts with missing or mixed data files.
@@ -1194,4 +1471,43 @@ TEST_CASE("dump --physical writes the snapshot beside the dump, and verify check
   CHECK(refused.exit_code == 3);
   CHECK(refused.err.find("physical snapshot") != std::string::npos);
   CHECK(refused.err.find("wrong size") != std::string::npos);
+}
+
+// verify, list and prune with the physical snapshot missing or a Git LFS pointer (not pulled): verify
+// names the snapshot and says the dump is fine; list and prune still work on the dump.
+TEST_CASE("a physical snapshot that is missing or a Git LFS pointer fails verify and leaves list and prune working", "[integration][physical]") {
+  const auto& project = physical_project();
+  const auto dump = testing::latest_real_dump(project.dumps());
+  const auto archive_name = core::physical_path_for(dump).filename();
+  struct Case {
+    const char* name;
+    std::function<void(const fs::path&)> damage;
+    const char* message;
+  };
+  const std::vector<Case> cases = {
+      {"missing", [](const fs::path& archive) { fs::remove(archive); }, "does not exist"},
+      {"a Git LFS pointer",
+       [](const fs::path& archive) {
+         testing::write_text(archive, "version https://git-lfs.github.com/spec/v1\noid sha256:" + std::string(64, 'a') + "\nsize 12\n");
+       },
+       "is a Git LFS pointer"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    util::TemporaryDirectory copy("pgseed-physical-verify-");
+    fs::copy(project.dumps(), copy.path(), fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+    c.damage(copy.path() / archive_name);
+    const auto verified = testing::run_pgseed({"verify", "-C", project.root().string(), "--dump-dir", copy.path().string()});
+    INFO(verified.err);
+    CHECK(verified.exit_code == 3);
+    CHECK(verified.err.find(c.message) != std::string::npos);
+    CHECK(verified.err.find("the dump itself is fine") != std::string::npos);
+    const auto listed = testing::run_pgseed({"list", "-C", project.root().string(), "--dump-dir", copy.path().string()});
+    INFO(listed.err);
+    CHECK(listed.exit_code == 0);
+    CHECK(listed.out.find(dump.filename().string()) != std::string::npos);
+    const auto pruned = testing::run_pgseed({"prune", "-C", project.root().string(), "--dump-dir", copy.path().string(), "--keep", "1", "--dry-run"});
+    INFO(pruned.err);
+    CHECK(pruned.exit_code == 0);
+  }
 }
