@@ -1457,6 +1457,12 @@ TEST_CASE("dump --physical writes the snapshot beside the dump, and verify check
     INFO(left_out);
     CHECK(listed.stdout_text.find(std::string(left_out) + "\n") == std::string::npos);
   }
+  // One WAL segment, the shutdown checkpoint's: segments kept for reuse are not archived.
+  const std::regex segment("^pg_wal/[0-9A-F]{24}$");
+  std::istringstream members(listed.stdout_text);
+  int segments = 0;
+  for (std::string member; std::getline(members, member);) segments += std::regex_match(member, segment) ? 1 : 0;
+  CHECK(segments == 1);
 
   const auto verified = testing::run_pgseed({"verify", "-C", project.root().string()});
   INFO(verified.err);

@@ -17,6 +17,7 @@
 #include <clocale>
 #include <gnu/libc-version.h>
 #include <locale.h>
+#include <regex>
 #include <set>
 #include <sys/utsname.h>
 #include <thread>
@@ -60,8 +61,9 @@ std::int64_t integer(const pg::Value& value, const std::string& what) {
 }
 
 // pg_controldata on the stopped cluster: the only proof that it was shut down cleanly, so that the
-// archived files need no recovery and hold everything that was committed.
-void check_shut_down(const pg::PgTools& tools, const fs::path& data_directory) {
+// archived files need no recovery and hold everything that was committed. Returns the WAL segment
+// that holds the shutdown checkpoint.
+std::string check_shut_down(const pg::PgTools& tools, const fs::path& data_directory) {
   util::Command command;
   command.argv = {tools.program("pg_controldata").string(), data_directory.string()};
   command.env["LC_ALL"] = "C";
@@ -73,9 +75,37 @@ void check_shut_down(const pg::PgTools& tools, const fs::path& data_directory) {
     throw Error(ExitCode::failure, "physical snapshot: the cluster in " + data_directory.string() +
                                        " was not shut down cleanly; its files cannot be archived");
   }
+  static const std::regex redo_segment("Latest checkpoint's REDO WAL file: *([0-9A-F]{24})\n");
+  std::smatch match;
+  if (!std::regex_search(result.stdout_text, match, redo_segment)) {
+    throw Error(ExitCode::failure, "physical snapshot: pg_controldata of " + data_directory.string() +
+                                       " names no checkpoint WAL file");
+  }
+  return match[1].str();
+}
+
+bool is_wal_segment_name(const std::string& name) {
+  return name.size() == 24 && std::all_of(name.begin(), name.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+         });
 }
 
 }  // namespace
+
+int remove_unneeded_wal_segments(const fs::path& wal_directory, const std::string& checkpoint_segment) {
+  if (!is_wal_segment_name(checkpoint_segment)) {
+    throw Error(ExitCode::failure, "physical snapshot: '" + checkpoint_segment + "' is not a WAL segment name");
+  }
+  int removed = 0;
+  for (const auto& entry : fs::directory_iterator(wal_directory)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_regular_file() && is_wal_segment_name(name) && name != checkpoint_segment) {
+      fs::remove(entry.path());
+      ++removed;
+    }
+  }
+  return removed;
+}
 
 void write_physical_snapshot(const pg::PgTools& tools, const fs::path& verified_dump, const fs::path& archive_path,
                              DumpMetadata& metadata, Reporter& reporter) {
@@ -194,7 +224,10 @@ void write_physical_snapshot(const pg::PgTools& tools, const fs::path& verified_
   if (!cluster.stopped_cleanly()) {
     throw Error(ExitCode::failure, "physical snapshot: the cluster did not stop cleanly; its files cannot be archived");
   }
-  check_shut_down(tools, cluster.data_directory());
+  // The reload of the small max_wal_size above may reach the checkpointer after its CHECKPOINT: then
+  // the restore's segments stay for reuse (measured: 908 MiB of data directory instead of 524).
+  const std::string checkpoint_segment = check_shut_down(tools, cluster.data_directory());
+  remove_unneeded_wal_segments(cluster.data_directory() / "pg_wal", checkpoint_segment);
 
   std::vector<std::string> entries;
   for (const auto& entry : fs::directory_iterator(cluster.data_directory())) {

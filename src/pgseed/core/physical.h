@@ -31,6 +31,12 @@ inline constexpr int physical_zstd_level = 1;
 void write_physical_snapshot(const pg::PgTools& tools, const std::filesystem::path& verified_dump,
                              const std::filesystem::path& archive_path, DumpMetadata& metadata, Reporter& reporter);
 
+// After a clean shutdown, removes from `wal_directory` (pg_wal) every WAL segment file but
+// `checkpoint_segment`, the one that holds the shutdown checkpoint: the only one a start reads. The
+// others are old segments a checkpoint kept for reuse, dead weight in every archive. Other files
+// (archive_status, timeline history) stay. Returns how many were removed.
+int remove_unneeded_wal_segments(const std::filesystem::path& wal_directory, const std::string& checkpoint_segment);
+
 // Checks the physical snapshot of a verified dump against its metadata: present, not a Git LFS
 // pointer, size and sha256. Empty when it is fine, else what is wrong.
 std::string check_physical_snapshot(const std::filesystem::path& archive_path, const PhysicalSnapshot& expected);
