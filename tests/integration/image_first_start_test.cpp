@@ -57,6 +57,14 @@ fs::path install_initdb(const fs::path& prefix, const fs::path& dump_directory) 
   return prefix / "docker-entrypoint-initdb.d";
 }
 
+// A copy of the installed directory to damage: installed files must stay intact for other tests.
+fs::path damaged_copy(const fs::path& initdb, const fs::path& where) {
+  fs::create_directories(where);
+  fs::copy(initdb, where, fs::copy_options::recursive);
+  make_readable_by_server(where);
+  return where;
+}
+
 using Env = std::map<std::string, std::optional<std::string>>;
 
 class FirstStart {
@@ -77,6 +85,11 @@ public:
   }
 
   fs::path install(const fs::path& dump_directory) { return install_initdb(install_.path(), dump_directory); }
+  // The installed directory copied, for a test to edit or damage: installed files stay intact.
+  fs::path install_copy(const fs::path& dump_directory) {
+    make_readable_by_server(copy_.path());
+    return damaged_copy(install(dump_directory), copy_.path() / "initdb");
+  }
 
   // `during` runs every few milliseconds while the first start runs.
   util::CommandResult run(const fs::path& initdb_directory, std::function<void()> during = {}) {
@@ -133,6 +146,7 @@ private:
   std::string work_name_;
   util::TemporaryDirectory work_{"pgseed-image-"};
   util::TemporaryDirectory install_{"pgseed-initdb-"};
+  util::TemporaryDirectory copy_{"pgseed-initdb-copy-"};
   int port_ = pg::find_free_port();
 };
 
@@ -158,14 +172,6 @@ std::string path_without_openssl(const fs::path& where) {
   }
   make_readable_by_server(where);
   return where.string() + ":/usr/local/sbin:/usr/local/bin:/usr/sbin";
-}
-
-// A copy of the installed directory to damage: installed files must stay intact for other tests.
-fs::path damaged_copy(const fs::path& initdb, const fs::path& where) {
-  fs::create_directories(where);
-  fs::copy(initdb, where, fs::copy_options::recursive);
-  make_readable_by_server(where);
-  return where;
 }
 
 }  // namespace
@@ -869,9 +875,7 @@ TEST_CASE("a physical first start has the exact counts for the default and a cus
   for (const auto& c : cases) {
     INFO(c.name);
     FirstStart start(c.env);
-    util::TemporaryDirectory copy("pgseed-physical-");
-    make_readable_by_server(copy.path());
-    const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+    const auto initdb = start.install_copy(physical_project().dumps());
     REQUIRE(fs::is_regular_file(initdb / "dev-seeded-latest.pgdata.tar.zst"));
     if (c.sourced) ::chmod((initdb / "10-pgseed-restore.sh").c_str(), 0644);
     const auto result = start.run(initdb);
@@ -921,9 +925,7 @@ TEST_CASE("a physical snapshot this image cannot start on falls back to the logi
   for (const auto& mismatch : mismatches) {
     INFO(mismatch.key);
     FirstStart start;
-    util::TemporaryDirectory copy("pgseed-physical-");
-    make_readable_by_server(copy.path());
-    const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+    const auto initdb = start.install_copy(physical_project().dumps());
     const fs::path metadata_file = initdb / "dev-seeded-latest.metadata.json";
     auto document = nlohmann::json::parse(testing::read_text(metadata_file));
     document["physical"][mismatch.key] = mismatch.value;
@@ -972,9 +974,7 @@ TEST_CASE("a physical snapshot whose ICU collation has another version falls bac
   }
   SECTION("another version: one line, and the logical dump") {
     FirstStart start;
-    util::TemporaryDirectory copy("pgseed-physical-");
-    make_readable_by_server(copy.path());
-    const auto initdb = damaged_copy(start.install(project.dumps()), copy.path() / "initdb");
+    const auto initdb = start.install_copy(project.dumps());
     const fs::path metadata_file = initdb / "dev-seeded-latest.metadata.json";
     auto document = nlohmann::json::parse(testing::read_text(metadata_file));
     document["physical"]["collations"]["public.german_icu"]["version"] = "1.0";
@@ -1017,9 +1017,7 @@ TEST_CASE("a corrupted physical archive is refused before the temporary server i
   for (const auto& damage : damages) {
     INFO(damage.name);
     FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "app-secret"}});
-    util::TemporaryDirectory copy("pgseed-physical-");
-    make_readable_by_server(copy.path());
-    const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+    const auto initdb = start.install_copy(physical_project().dumps());
     damage.apply(initdb / "dev-seeded-latest.pgdata.tar.zst");
     const auto result = start.run(initdb);
     INFO(result.stderr_text);
@@ -1039,9 +1037,7 @@ TEST_CASE("a corrupted physical archive is refused before the temporary server i
 // the volume is left refusing to start.
 TEST_CASE("files an earlier init script put in PGDATA stay through a physical first start", "[integration][image][physical]") {
   FirstStart start;
-  util::TemporaryDirectory copy("pgseed-physical-");
-  make_readable_by_server(copy.path());
-  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  const auto initdb = start.install_copy(physical_project().dumps());
   testing::write_text(initdb / "00-settings.sh",
                       "#!/bin/sh\nset -e\nmkdir -p \"$PGDATA/conf.d\"\n"
                       "printf \"work_mem = '7MB'\\n\" > \"$PGDATA/conf.d/extra.conf\"\n"
@@ -1062,9 +1058,7 @@ TEST_CASE("files an earlier init script put in PGDATA stay through a physical fi
 TEST_CASE("a physical first start never writes POSTGRES_PASSWORD into the server log", "[integration][image][physical]") {
   const std::string password = "Zq7marker-'single' \"double\" back\\slash $HOME";
   FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", password}});
-  util::TemporaryDirectory copy("pgseed-physical-");
-  make_readable_by_server(copy.path());
-  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  const auto initdb = start.install_copy(physical_project().dumps());
   testing::write_text(initdb / "00-log-everything.sh",
                       "#!/bin/sh\nprintf \"log_statement = 'all'\\nlog_min_duration_statement = 0\\n\" >> \"$PGDATA/postgresql.conf\"\n");
   ::chmod((initdb / "00-log-everything.sh").c_str(), 0755);
@@ -1086,9 +1080,7 @@ TEST_CASE("a physical first start never writes POSTGRES_PASSWORD into the server
 // which path its first start took. (md5, whose verifier has no salt, lets the test compare.)
 TEST_CASE("a physical first start sets the first line of POSTGRES_PASSWORD as the image's initdb does", "[integration][image][physical]") {
   FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "first-line\r\nsecond-line\n"}});
-  util::TemporaryDirectory copy("pgseed-physical-");
-  make_readable_by_server(copy.path());
-  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  const auto initdb = start.install_copy(physical_project().dumps());
   testing::write_text(initdb / "00-md5.sh", "#!/bin/sh\nprintf \"password_encryption = md5\\n\" >> \"$PGDATA/postgresql.conf\"\n");
   ::chmod((initdb / "00-md5.sh").c_str(), 0755);
   const auto result = start.run(initdb);
@@ -1103,9 +1095,7 @@ TEST_CASE("a physical first start sets the first line of POSTGRES_PASSWORD as th
 // fail. The logical restore keeps them, so the script falls back to it, with one line.
 TEST_CASE("roles and databases an earlier init script made turn a physical first start logical", "[integration][image][physical]") {
   FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "app-secret"}});
-  util::TemporaryDirectory copy("pgseed-physical-");
-  make_readable_by_server(copy.path());
-  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  const auto initdb = start.install_copy(physical_project().dumps());
   testing::write_text(initdb / "00-roles.sql", "CREATE ROLE reporting_reader NOLOGIN;\nCREATE DATABASE reporting;\n");
   testing::write_text(initdb / "20-grants.sql", "GRANT CONNECT ON DATABASE reporting TO reporting_reader;\n");
   const auto result = start.run(initdb);
@@ -1124,9 +1114,7 @@ TEST_CASE("roles and databases an earlier init script made turn a physical first
 // as well: the setting would be gone. The logical restore keeps it.
 TEST_CASE("a role setting an earlier init script made turns a physical first start logical", "[integration][image][physical]") {
   FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "app-secret"}});
-  util::TemporaryDirectory copy("pgseed-physical-");
-  make_readable_by_server(copy.path());
-  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  const auto initdb = start.install_copy(physical_project().dumps());
   testing::write_text(initdb / "00-role-settings.sql", "ALTER ROLE CURRENT_USER SET statement_timeout = '5min';\n");
   const auto result = start.run(initdb);
   INFO(result.stderr_text);
@@ -1188,9 +1176,7 @@ TEST_CASE("an image cluster initialised with other initdb options falls back to 
 // archive is refused.
 TEST_CASE("a tampered physical archive writes nothing outside its staging directory before it is refused", "[integration][image][physical]") {
   FirstStart start;
-  util::TemporaryDirectory copy("pgseed-physical-");
-  make_readable_by_server(copy.path());
-  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  const auto initdb = start.install_copy(physical_project().dumps());
   const fs::path archive = initdb / "dev-seeded-latest.pgdata.tar.zst";
   const fs::path target = start.work() / "data" / "pg_hba.conf";
   util::TemporaryDirectory craft("pgseed-craft-");
@@ -1221,9 +1207,7 @@ TEST_CASE("a tampered physical archive writes nothing outside its staging direct
 // would block a read of it forever, and the first start with it, before the archive is refused.
 TEST_CASE("a tampered physical archive cannot hang the first start before it is refused", "[integration][image][physical]") {
   FirstStart start;
-  util::TemporaryDirectory copy("pgseed-physical-");
-  make_readable_by_server(copy.path());
-  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  const auto initdb = start.install_copy(physical_project().dumps());
   const fs::path archive = initdb / "dev-seeded-latest.pgdata.tar.zst";
   util::TemporaryDirectory craft("pgseed-craft-");
   util::Command tamper;
@@ -1292,9 +1276,7 @@ TEST_CASE("a physical first start takes unusual POSTGRES_USER and POSTGRES_DB na
 // postgresql.conf is back.
 TEST_CASE("an init script after a physical start can restart the temporary server with pg_ctl restart", "[integration][image][physical]") {
   FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "app-secret"}});
-  util::TemporaryDirectory copy("pgseed-physical-");
-  make_readable_by_server(copy.path());
-  const auto initdb = damaged_copy(start.install(physical_project().dumps()), copy.path() / "initdb");
+  const auto initdb = start.install_copy(physical_project().dumps());
   testing::write_text(initdb / "20-restart.sh",
                       "#!/bin/sh\nset -e\npg_ctl -D \"$PGDATA\" -m fast -w restart >/dev/null\n"
                       "psql -v ON_ERROR_STOP=1 --no-psqlrc -At --username \"$POSTGRES_USER\" --dbname \"$POSTGRES_DB\" "
