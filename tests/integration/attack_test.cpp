@@ -13,17 +13,11 @@ using testing::run_pgseed;
 
 namespace {
 
-struct Dumped {
-  testing::ScratchProject project;
-  pg::ConnInfo source = testing::fresh_database("attack_src");
+struct Dumped : testing::DumpedProject {
   pg::ConnInfo target = testing::fresh_database("attack_target");
-  Dumped() {
-    const auto dumped = run_pgseed({"dump", "-C", project.root().string(), "--database-url", source.keyword_string()});
-    INFO(dumped.err);
-    REQUIRE(dumped.exit_code == 0);
-  }
+  Dumped() : DumpedProject("attack_src") {}
   std::vector<std::string> restore() const {
-    return {"restore", "--yes", "--no-safety-snapshot", "-C", project.root().string(), "--database-url", target.keyword_string()};
+    return {"restore", "--yes", "--no-safety-snapshot", "-C", root(), "--database-url", target.keyword_string()};
   }
 };
 

@@ -25,18 +25,9 @@ constexpr int stale_code = 6;
 
 // One real dump of the unchanged example app per test process (through the test server); every case
 // starts from a copy of it.
-struct DumpedProject {
-  testing::ScratchProject project;
-  pg::ConnInfo database = testing::fresh_database("check");
-  DumpedProject() {
-    const auto run = run_pgseed({"dump", "-C", project.root().string(), "--database-url", database.keyword_string()});
-    INFO(run.err);
-    REQUIRE(run.exit_code == 0);
-  }
-};
 
-const DumpedProject& dumped() {
-  static const auto instance = std::make_unique<DumpedProject>();
+const testing::DumpedProject& dumped() {
+  static const auto instance = std::make_unique<testing::DumpedProject>("check");
   return *instance;
 }
 
@@ -230,7 +221,7 @@ TEST_CASE("check --json: fresh, differences, the dump and both fingerprints", "[
 
 TEST_CASE("status says whether the latest dump is fresh, as check does", "[integration][check][status]") {
   const auto& source = dumped();
-  const std::string url = source.database.keyword_string();
+  const std::string url = source.source.keyword_string();
   const auto fresh_run = run_pgseed({"status", "--json", "-C", source.project.root().string(), "--database-url", url});
   INFO(fresh_run.err);
   REQUIRE(fresh_run.exit_code == 0);

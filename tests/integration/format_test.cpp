@@ -31,15 +31,8 @@ const std::string zstd_magic = "\x28\xb5\x2f\xfd";
 std::string first_bytes(const fs::path& file, std::size_t count) { return util::read_file_prefix(file, count); }
 
 // One dumped dev project per test process: a dump takes a few seconds, and no test changes it.
-struct Dumped {
-  testing::ScratchProject project;
-  pg::ConnInfo source = testing::fresh_database("format_source");
-  fs::path dump;
-  Dumped() {
-    const auto run = run_pgseed({"dump", "-C", project.root().string(), "--database-url", source.keyword_string()});
-    if (run.exit_code != 0) throw std::runtime_error("pgseed dump failed: " + run.err);
-    dump = testing::latest_real_dump(project.dumps());
-  }
+struct Dumped : testing::DumpedProject {
+  Dumped() : DumpedProject("format_source") {}
 };
 const Dumped& dumped() {
   static const Dumped instance;
@@ -69,11 +62,11 @@ std::string bindir() { return pg::PgTools::locate().bindir().string(); }
 // A copy of the shared dump in a directory of its own, to damage or to watch for leftovers.
 struct DumpCopy {
   util::TemporaryDirectory directory{"pgseed-format-"};
-  fs::path dump = directory.path() / dumped().dump.filename();
+  fs::path dump = directory.path() / dumped().dump().filename();
   fs::path metadata = core::metadata_path_for(dump);
   DumpCopy() {
-    fs::copy_file(dumped().dump, dump);
-    fs::copy_file(core::metadata_path_for(dumped().dump), metadata);
+    fs::copy_file(dumped().dump(), dump);
+    fs::copy_file(core::metadata_path_for(dumped().dump()), metadata);
   }
   // The files in the directory other than the dump and its metadata.
   std::vector<std::string> others() const {
@@ -96,14 +89,14 @@ pg::ConnInfo target_with_marker(const std::string& label) {
 
 TEST_CASE("a default dump is a zstd stream of a custom archive, with metadata that says so", "[integration][format]") {
   const auto& source = dumped();
-  CHECK(first_bytes(source.dump, 4) == zstd_magic);
-  const auto metadata = core::read_metadata(core::metadata_path_for(source.dump));
+  CHECK(first_bytes(source.dump(), 4) == zstd_magic);
+  const auto metadata = core::read_metadata(core::metadata_path_for(source.dump()));
   CHECK(metadata.compressor == "zstd");
   CHECK(metadata.compression == 1);
   CHECK(metadata.format == "custom");
   // The checksum is of the stored, compressed file: what `pgseed verify` and the init script hash.
-  CHECK(metadata.checksum == util::sha256_file(source.dump).sha256);
-  const auto decompressed = run({"zstd", "-dcq", source.dump.string()});
+  CHECK(metadata.checksum == util::sha256_file(source.dump()).sha256);
+  const auto decompressed = run({"zstd", "-dcq", source.dump().string()});
   REQUIRE(decompressed.ok());
   CHECK(decompressed.stdout_text.rfind("PGDMP", 0) == 0);
 
@@ -131,11 +124,11 @@ TEST_CASE("a default dump is a zstd stream of a custom archive, with metadata th
 
 TEST_CASE("a zstd dump restores with pgseed restore and with the bare documented command", "[integration][format]") {
   const auto& source = dumped();
-  const auto expected = core::read_metadata(core::metadata_path_for(source.dump)).record_counts;
+  const auto expected = core::read_metadata(core::metadata_path_for(source.dump())).record_counts;
   REQUIRE(expected == counts_in(source.source));
 
   SECTION("pgseed verify and pgseed restore") {
-    CHECK(run_pgseed({"verify", source.dump.string()}).exit_code == 0);
+    CHECK(run_pgseed({"verify", source.dump().string()}).exit_code == 0);
     DumpCopy copy;
     const auto target = testing::test_server().connection("format_restored_" + std::to_string(::getpid()));
     const auto restored = run_pgseed({"restore", "--yes", "--database-url", target.keyword_string(), copy.dump.string()});
@@ -151,7 +144,7 @@ TEST_CASE("a zstd dump restores with pgseed restore and with the bare documented
     const fs::path plain = work.path() / "x.dump";
     // README: zstd -dc x.dump.zst > x.dump && pg_restore -j2 --no-owner --no-acl -d db x.dump
     const auto restored = run({"bash", "-c", "zstd -dc \"$1\" > \"$2\" && \"$3\" -j2 --no-owner --no-acl -d \"$4\" \"$2\"",
-                               "bare", source.dump.string(), plain.string(), bindir() + "/pg_restore",
+                               "bare", source.dump().string(), plain.string(), bindir() + "/pg_restore",
                                target.argument_string()},
                               target.secret_environment());
     INFO(restored.stderr_text);
@@ -169,7 +162,7 @@ TEST_CASE("a dump written with pg_dump -Z1 and metadata without compressor still
                                dump.string(), "--dbname=" + source.source.argument_string()},
                               source.source.secret_environment());
   REQUIRE(dumped_old.ok());
-  auto document = nlohmann::json::parse(testing::read_text(core::metadata_path_for(source.dump)));
+  auto document = nlohmann::json::parse(testing::read_text(core::metadata_path_for(source.dump())));
   document.erase("compressor");  // older metadata has no such field
   document["compression"] = 1;
   document["file"] = dump.filename().string();

@@ -33,14 +33,8 @@ std::vector<std::string> restore_args(const fs::path& dump, const pg::ConnInfo& 
 }
 
 // A project dumped once from its own source database.
-struct Dumped {
-  testing::ScratchProject project;
-  pg::ConnInfo source = testing::fresh_database("promise_src");
-  Dumped() {
-    const auto run = run_pgseed({"dump", "-C", project.root().string(), "--database-url", source.keyword_string()});
-    REQUIRE(run.exit_code == 0);
-  }
-  fs::path dump() const { return testing::latest_real_dump(project.dumps()); }
+struct Dumped : testing::DumpedProject {
+  Dumped() : DumpedProject("promise_src") {}
 };
 
 // pgseed's helper databases (scratch and previous copies, any naming scheme) for one target.

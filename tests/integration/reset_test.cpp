@@ -21,16 +21,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Project {
-  testing::ScratchProject project;
-  pg::ConnInfo source = testing::fresh_database("reset_src");
+struct Project : testing::DumpedProject {
   pg::ConnInfo target = testing::fresh_database("reset_target");
-  Project() {
-    const auto dumped = run_pgseed({"dump", "-C", root(), "--database-url", source.keyword_string()});
-    INFO(dumped.err);
-    REQUIRE(dumped.exit_code == 0);
-  }
-  std::string root() const { return project.root().string(); }
+  Project() : DumpedProject("reset_src") {}
   std::vector<std::string> reset(std::vector<std::string> extra = {}) const {
     std::vector<std::string> arguments = {"reset", "--yes", "-C", root(), "--database-url", target.keyword_string()};
     arguments.insert(arguments.end(), extra.begin(), extra.end());

@@ -285,6 +285,11 @@ fs::path latest_real_dump(const fs::path& dumps, const std::string& environment)
   return fs::canonical(dumps / (environment + "-seeded-latest.dump"));
 }
 
+DumpedProject::DumpedProject(const std::string& source_label) : source(fresh_database(source_label)) {
+  const auto dumped = run_pgseed({"dump", "-C", root(), "--database-url", source.keyword_string()});
+  if (dumped.exit_code != 0) throw std::runtime_error("pgseed dump for the test failed: " + dumped.err);
+}
+
 std::string read_text(const fs::path& path) { return util::read_file(path); }
 
 void write_text(const fs::path& path, const std::string& content) {

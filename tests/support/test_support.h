@@ -88,6 +88,16 @@ private:
 // The dump file that the latest link points to.
 std::filesystem::path latest_real_dump(const std::filesystem::path& dumps, const std::string& environment = "dev");
 
+// A scratch project with a dev dump of a fresh database (named after `source_label`): where most
+// dump, restore and reset tests start. Throws, with pgseed's stderr, when the dump fails.
+struct DumpedProject {
+  explicit DumpedProject(const std::string& source_label);
+  ScratchProject project;
+  pg::ConnInfo source;
+  std::string root() const { return project.root().string(); }
+  std::filesystem::path dump() const { return latest_real_dump(project.dumps()); }
+};
+
 std::string read_text(const std::filesystem::path& path);
 void write_text(const std::filesystem::path& path, const std::string& content);
 
