@@ -771,11 +771,14 @@ if [[ ${BASH_SOURCE[0]} != "$0" ]]; then
   # Sourced by the image's entrypoint: return our status; its `set -e` turns a failure into a stop.
   # `&& ... ||` keeps a caller's `set -e` from firing before we have cleaned up and returned.
   _pgseed_main && _pgseed_status=0 || _pgseed_status=$?
+  # Nothing of ours stays in that shell, which sources the files after this one.
   unset -f _pgseed_main _pgseed_log _pgseed_fail _pgseed_now _pgseed_elapsed _pgseed_psql \
     _pgseed_server_error _pgseed_sha256 _pgseed_random_hex _pgseed_drop_scratch \
-    _pgseed_physical _pgseed_psql_as _pgseed_sync _pgseed_fsync _pgseed_stop_server _pgseed_start_server
+    _pgseed_physical _pgseed_psql_as _pgseed_sync _pgseed_fsync _pgseed_stop_server _pgseed_start_server \
+    _pgseed_record_provenance _pgseed_count_differences
   unset _pgseed_user _pgseed_physical_poison
-  return "$_pgseed_status"
+  # eval expands the status before it runs: "unset _pgseed_status; return 0".
+  eval "unset _pgseed_status; return $_pgseed_status"
 else
   _pgseed_main
   exit $?

@@ -210,15 +210,28 @@ TEST_CASE("first start with a non-default POSTGRES_USER and POSTGRES_DB", "[inte
   CHECK(testing::query_value(start.connection(), "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'appdb'") == "app");
 }
 
+// Sourced, the init script runs in the entrypoint's own shell, which sources the files after it too:
+// it must leave none of its functions or variables there. This later file, sourced as well, prints
+// the ones it sees (awk, not grep: under the entrypoint's pipefail and errtrace, a grep that finds
+// nothing would run its ERR trap).
+constexpr const char* later_script_sees_nothing = "later script sees: []";
+void add_leftover_probe(const fs::path& initdb) {
+  testing::write_text(initdb / "20-leftovers.sh",
+                      "printf 'later script sees: [%s]\\n' \"$({ declare -F | awk '{print $3}'; compgen -v; } | awk '/^_pgseed/ {printf \"%s \", $0}')\" >&2\n");
+  ::chmod((initdb / "20-leftovers.sh").c_str(), 0644);
+}
+
 TEST_CASE("the init script works sourced as well as executed", "[integration][image]") {
   FirstStart start(Env{{"POSTGRES_DB", "sourced"}});
   const auto initdb = start.install(dumped_project().dumps());
   fs::permissions(initdb / "10-pgseed-restore.sh", fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
                   fs::perm_options::remove);
+  add_leftover_probe(initdb);
   const auto result = start.run(initdb);
   INFO(result.stderr_text);
   REQUIRE(result.ok());
   CHECK(result.stderr_text.find("first-start: sourcing") != std::string::npos);
+  CHECK(result.stderr_text.find(later_script_sees_nothing) != std::string::npos);
   check_counts(start.connection());
 }
 
@@ -877,11 +890,15 @@ TEST_CASE("a physical first start has the exact counts for the default and a cus
     FirstStart start(c.env);
     const auto initdb = start.install_copy(physical_project().dumps());
     REQUIRE(fs::is_regular_file(initdb / "dev-seeded-latest.pgdata.tar.zst"));
-    if (c.sourced) ::chmod((initdb / "10-pgseed-restore.sh").c_str(), 0644);
+    if (c.sourced) {
+      ::chmod((initdb / "10-pgseed-restore.sh").c_str(), 0644);
+      add_leftover_probe(initdb);
+    }
     const auto result = start.run(initdb);
     INFO(result.stderr_text);
     REQUIRE(result.ok());
     CHECK(result.stderr_text.find(c.sourced ? "first-start: sourcing" : "first-start: running") != std::string::npos);
+    if (c.sourced) CHECK(result.stderr_text.find(later_script_sees_nothing) != std::string::npos);
     CHECK(result.stderr_text.find("pgseed-init: installed the physical snapshot") != std::string::npos);
     CHECK(result.stderr_text.find("tables match dev-seeded-latest.dump") != std::string::npos);
     CHECK(result.stderr_text.find("from its physical snapshot") != std::string::npos);
