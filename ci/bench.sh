@@ -182,6 +182,14 @@ physical_section() {
   printf '%-44s %9s   physical %s s, logical %s s: %sx\n' "above the harness alone" "" \
     "$(awk -v a="$ph" -v e="$pe" 'BEGIN{printf "%.2f", a-e}')" "$(awk -v a="$pl" -v e="$pe" 'BEGIN{printf "%.2f", a-e}')" \
     "$(awk -v p="$ph" -v l="$pl" -v e="$pe" 'BEGIN{printf "%.3f", (l-e)/(p-e)}')"
+  # Every round too, and the ratios within each round: how far from the medians the noise went.
+  local i bare_ratios="" logical_ratios=""
+  for ((i = 0; i < rounds; i++)); do
+    bare_ratios+=" $(ratio "${t_phys_bare[i]}" "${t_phys[i]}")"
+    logical_ratios+=" $(ratio "${t_phys_logical[i]}" "${t_phys[i]}")"
+  done
+  echo "rounds, physical:$(printf ' %.2f' "${t_phys[@]}"); bare:$(printf ' %.2f' "${t_phys_bare[@]}"); logical:$(printf ' %.2f' "${t_phys_logical[@]}")"
+  echo "ratios within each round, bare/physical:$bare_ratios; logical/physical:$logical_ratios"
   verdict "first start, bare pg_restore / physical (time)" "$(ratio "$pb" "$ph")" ge 3
   verdict "first start, logical / physical (time)" "$(ratio "$pl" "$ph")" ge 3
 }
