@@ -234,8 +234,10 @@ checks AS (
     coalesce((SELECT string_agg(DISTINCT auth_method, ',') FROM pg_hba_file_rules
               WHERE type = 'local' AND auth_method <> 'trust'), 'trust')
   UNION ALL
-  -- The poison works only in the postgresql.conf the next start reads.
-  SELECT 21, 'config_file', :'pgdata' || '/postgresql.conf', current_setting('config_file')
+  -- The poison works only in the postgresql.conf the next start reads. PGDATA as the server spells
+  -- it (no repeated or trailing slash): PGDATA=/var/lib/postgresql/data/ is the same directory.
+  SELECT 21, 'config_file', regexp_replace(regexp_replace(:'pgdata', '/{2,}', '/', 'g'), '(.)/$', '\1') || '/postgresql.conf',
+    current_setting('config_file')
   UNION ALL
   -- What an earlier init script made in the image's cluster besides POSTGRES_DB's objects: the
   -- snapshot replaces the cluster whole, so it would be gone (and a later script using it would

@@ -85,7 +85,8 @@ fi
 # ---- inner: the entrypoint's first start, as the postgres account ----
 initdb_dir=$2
 work=$3
-export PGDATA=$work/data
+# PGSEED_HARNESS_PGDATA_SUFFIX: how a container's PGDATA may be spelled, e.g. "/" (a trailing slash).
+export PGDATA=$work/data${PGSEED_HARNESS_PGDATA_SUFFIX:-}
 export POSTGRES_USER=${POSTGRES_USER:-postgres}
 export POSTGRES_DB=${POSTGRES_DB:-$POSTGRES_USER}
 export POSTGRES_PASSWORD=${POSTGRES_PASSWORD:-harness-password}

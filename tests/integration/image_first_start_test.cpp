@@ -1257,9 +1257,10 @@ TEST_CASE("a tampered physical archive cannot hang the first start before it is 
 }
 
 // Names as users write them: quotes, spaces, dashes, upper case, 63 bytes, POSTGRES_DB=postgres with
-// another user; and a PGDATA with spaces (the restart reads its options back from postmaster.opts).
-// (No quote, $ or backslash in POSTGRES_USER: PostgreSQL refuses them in the bootstrap superuser's name.)
-TEST_CASE("a physical first start takes unusual POSTGRES_USER and POSTGRES_DB names and a PGDATA with spaces", "[integration][image][physical]") {
+// another user; and a PGDATA with spaces (the restart reads its options back from postmaster.opts) or
+// a trailing slash. (No quote, $ or backslash in POSTGRES_USER: PostgreSQL refuses them in the
+// bootstrap superuser's name.)
+TEST_CASE("a physical first start takes unusual POSTGRES_USER and POSTGRES_DB names, and PGDATA with spaces or a trailing slash", "[integration][image][physical]") {
   struct Case {
     const char* name;
     Env env;
@@ -1270,6 +1271,10 @@ TEST_CASE("a physical first start takes unusual POSTGRES_USER and POSTGRES_DB na
       {"63 bytes", {{"POSTGRES_USER", std::string(63, 'u')}, {"POSTGRES_DB", std::string(63, 'd')}, {"POSTGRES_PASSWORD", "pw"}}, "pg"},
       {"POSTGRES_DB=postgres with POSTGRES_USER=app", {{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "postgres"}, {"POSTGRES_PASSWORD", "pw"}}, "pg"},
       {"PGDATA with spaces", {{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "pw"}}, "pg with spaces"},
+      // The server spells its config_file without them; the check that the poison is read must not
+      // take the two spellings for two files.
+      {"PGDATA with a trailing slash", {{"PGSEED_HARNESS_PGDATA_SUFFIX", "/"}}, "pg"},
+      {"PGDATA with repeated slashes at the end", {{"PGSEED_HARNESS_PGDATA_SUFFIX", "//"}}, "pg"},
   };
   for (const auto& c : cases) {
     INFO(c.name);
