@@ -1260,7 +1260,7 @@ TEST_CASE("a tampered physical archive cannot hang the first start before it is 
 // another user; and a PGDATA with spaces (the restart reads its options back from postmaster.opts) or
 // a trailing slash. (No quote, $ or backslash in POSTGRES_USER: PostgreSQL refuses them in the
 // bootstrap superuser's name.)
-TEST_CASE("a physical first start takes unusual POSTGRES_USER and POSTGRES_DB names, and PGDATA with spaces or a trailing slash", "[integration][image][physical]") {
+TEST_CASE("a physical first start takes unusual POSTGRES_USER and POSTGRES_DB names, and PGDATA with spaces, a trailing slash, dots or relative", "[integration][image][physical]") {
   struct Case {
     const char* name;
     Env env;
@@ -1275,6 +1275,10 @@ TEST_CASE("a physical first start takes unusual POSTGRES_USER and POSTGRES_DB na
       // take the two spellings for two files.
       {"PGDATA with a trailing slash", {{"PGSEED_HARNESS_PGDATA_SUFFIX", "/"}}, "pg"},
       {"PGDATA with repeated slashes at the end", {{"PGSEED_HARNESS_PGDATA_SUFFIX", "//"}}, "pg"},
+      // The server takes "." and ".." out too, and makes a relative PGDATA absolute.
+      {"PGDATA with /. and /.. in it", {{"PGSEED_HARNESS_PGDATA_SUFFIX", "/./../data/."}}, "pg"},
+      {"a relative PGDATA", {{"PGSEED_HARNESS_RELATIVE_PGDATA", "1"}}, "pg"},
+      {"a relative PGDATA with ./ at the end", {{"PGSEED_HARNESS_RELATIVE_PGDATA", "1"}, {"PGSEED_HARNESS_PGDATA_SUFFIX", "/./"}}, "pg"},
   };
   for (const auto& c : cases) {
     INFO(c.name);
