@@ -346,9 +346,10 @@ SQL
   # (0.3-0.4 s each for 524 MiB here; 0.3 s less in all this way). `|| exit 1` ends the background
   # shell on a failure without running the ERR trap of an entrypoint that sources this script.
   # GNU tar moves 10 KiB per system call unless told; 1 MiB records take about 0.08 s off here.
-  # busybox tar (Alpine) has no -b.
+  # busybox tar (Alpine) has no -b, nor --version: its failure must not be the last command of the
+  # substitution, or a sourcing entrypoint's ERR trap (set -E) runs in it and stops the server.
   local records=()
-  case "$(tar --version 2>/dev/null)" in *'GNU tar'*) records=(-b 2048) ;; esac
+  case "$(tar --version 2>/dev/null < /dev/null || :)" in *'GNU tar'*) records=(-b 2048) ;; esac
   { mkdir -m 700 "$staging" && zstd -dcq < "$archive" | tar "${records[@]}" -xf - -C "$staging" --no-same-owner || exit 1; } &
   local unpacking=$!
   while kill -0 "$unpacking" 2>/dev/null; do
