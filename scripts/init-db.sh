@@ -159,11 +159,21 @@ _pgseed_physical() {
   # glibc's own answer; musl (Alpine) has none, which no snapshot made on glibc matches.
   if glibc=$(getconf GNU_LIBC_VERSION 2>/dev/null) && [[ $glibc == 'glibc '* ]]; then glibc=${glibc#glibc }; else glibc=none; fi
 
+  # PGDATA as the server spells it in config_file: absolute (a relative one from its physical working
+  # directory, which is ours), and "." and ".." taken out as a logical cd does. Else PGDATA=data or
+  # /var/lib/postgresql/./data would turn the physical start logical. Both take "link/.." out by its
+  # name, the kernel does not: when the two spellings are two directories, PGDATA as it is, which
+  # the check then finds is not the server's.
+  local pgdata=${PGDATA:-}
+  case "$pgdata" in '' | /*) ;; *) pgdata=$(pwd -P)/$pgdata ;; esac
+  [ -z "$pgdata" ] || pgdata=$(CDPATH='' cd -L -- "$pgdata" 2>/dev/null && pwd -L) || pgdata=${PGDATA:-}
+  [ "$pgdata" -ef "${PGDATA:-}" ] || pgdata=${PGDATA:-}
+
   # The metadata's physical section against this server and this image, in one query; the first
   # field that differs, with both values.
   local output
   output=$(_pgseed_psql --dbname template1 -F '|' -v metafile="$metadata" -v arch="$arch" -v glibc="$glibc" \
-      -v pgdata="${PGDATA:-}" -v db="$database" 2>&1 <<'SQL'
+      -v pgdata="$pgdata" -v db="$database" 2>&1 <<'SQL'
 \set meta `cat :'metafile'`
 SET client_min_messages = warning;
 -- The version this server gives a collation of PROVIDER and LOCALE (LC_CTYPE for libc), through a
@@ -235,7 +245,8 @@ checks AS (
               WHERE type = 'local' AND auth_method <> 'trust'), 'trust')
   UNION ALL
   -- The poison works only in the postgresql.conf the next start reads. PGDATA as the server spells
-  -- it (no repeated or trailing slash): PGDATA=/var/lib/postgresql/data/ is the same directory.
+  -- it (no repeated or trailing slash; the shell took out the rest): PGDATA=/var/lib/postgresql/data/
+  -- is the same directory.
   SELECT 21, 'config_file', regexp_replace(regexp_replace(:'pgdata', '/{2,}', '/', 'g'), '(.)/$', '\1') || '/postgresql.conf',
     current_setting('config_file')
   UNION ALL
@@ -335,9 +346,10 @@ SQL
   # (0.3-0.4 s each for 524 MiB here; 0.3 s less in all this way). `|| exit 1` ends the background
   # shell on a failure without running the ERR trap of an entrypoint that sources this script.
   # GNU tar moves 10 KiB per system call unless told; 1 MiB records take about 0.08 s off here.
-  # busybox tar (Alpine) has no -b.
+  # busybox tar (Alpine) has no -b, nor --version: its failure must not be the last command of the
+  # substitution, or a sourcing entrypoint's ERR trap (set -E) runs in it and stops the server.
   local records=()
-  case "$(tar --version 2>/dev/null)" in *'GNU tar'*) records=(-b 2048) ;; esac
+  case "$(tar --version 2>/dev/null < /dev/null || :)" in *'GNU tar'*) records=(-b 2048) ;; esac
   { mkdir -m 700 "$staging" && zstd -dcq < "$archive" | tar "${records[@]}" -xf - -C "$staging" --no-same-owner || exit 1; } &
   local unpacking=$!
   while kill -0 "$unpacking" 2>/dev/null; do

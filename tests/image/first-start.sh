@@ -86,7 +86,9 @@ fi
 initdb_dir=$2
 work=$3
 # PGSEED_HARNESS_PGDATA_SUFFIX: how a container's PGDATA may be spelled, e.g. "/" (a trailing slash).
+# PGSEED_HARNESS_RELATIVE_PGDATA=1: PGDATA relative to the entrypoint's working directory (WORK_DIR).
 export PGDATA=$work/data${PGSEED_HARNESS_PGDATA_SUFFIX:-}
+[ "${PGSEED_HARNESS_RELATIVE_PGDATA:-}" != 1 ] || PGDATA=data${PGSEED_HARNESS_PGDATA_SUFFIX:-}
 export POSTGRES_USER=${POSTGRES_USER:-postgres}
 export POSTGRES_DB=${POSTGRES_DB:-$POSTGRES_USER}
 export POSTGRES_PASSWORD=${POSTGRES_PASSWORD:-harness-password}

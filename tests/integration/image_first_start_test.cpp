@@ -1048,6 +1048,78 @@ TEST_CASE("a corrupted physical archive is refused before the temporary server i
   }
 }
 
+// The unpack runs in a background shell. Sourced, the script runs inside the entrypoint's shell, with
+// its `set -Eeo pipefail` and an ERR trap that stops the temporary server: a failure in there must be
+// one line and the logical dump, never that trap. A tar that is not GNU tar takes no -b.
+TEST_CASE("a physical unpack that fails falls back with one line, sourced or executed, and a tar without -b unpacks", "[integration][image][physical]") {
+  util::TemporaryDirectory tools("pgseed-tar-");
+  make_readable_by_server(tools.path());
+  const auto path_with = [&](const std::string& name, const std::string& program, const std::string& script) {
+    const fs::path directory = tools.path() / name;
+    fs::create_directories(directory);
+    testing::write_text(directory / program, script);
+    ::chmod((directory / program).c_str(), 0755);
+    make_readable_by_server(directory);
+    return directory.string() + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  };
+  // GNU tar that stops part way with a full disk.
+  const std::string full_disk = path_with("full", "tar", "#!/bin/sh\n"
+                                                  "case \"$1\" in --version) echo 'tar (GNU tar) 1.34'; exit 0 ;; esac\n"
+                                                  "head -c 3000000 | /usr/bin/tar \"$@\" 2>/dev/null\n"
+                                                  "echo 'tar: base/1/1259: Cannot write: No space left on device' >&2\nexit 2\n");
+  // busybox tar: no --version, no -b.
+  const std::string busybox = path_with("busybox", "tar", "#!/bin/sh\n"
+                                                   "for a in \"$@\"; do case \"$a\" in --version|-b) echo \"tar: unrecognized option '$a'\" >&2; exit 1 ;; esac; done\n"
+                                                   "exec /usr/bin/tar \"$@\"\n");
+  // musl (Alpine): getconf knows no GNU_LIBC_VERSION.
+  const std::string musl = path_with("musl", "getconf", "#!/bin/sh\necho \"getconf: $1: invalid variable\" >&2\nexit 1\n");
+  struct Case {
+    const char* name;
+    std::string path;
+    bool sourced;
+    bool flip_byte;
+    const char* line;  // empty: the physical snapshot is installed
+  };
+  const std::vector<Case> cases = {
+      {"a full disk, executed", full_disk, false, false, "physical snapshot not used: cannot unpack"},
+      {"a full disk, sourced", full_disk, true, false, "physical snapshot not used: cannot unpack"},
+      {"a flipped byte, sourced", "", true, true, "failed its checksum"},
+      {"busybox tar, sourced", busybox, true, false, ""},
+      {"musl's getconf, sourced", musl, true, false, "glibc version differs: snapshot "},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    Env env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "app-secret"}};
+    if (!c.path.empty()) env["PATH"] = c.path;
+    FirstStart start(env);
+    const auto initdb = start.install_copy(physical_project().dumps());
+    if (c.sourced) ::chmod((initdb / "10-pgseed-restore.sh").c_str(), 0644);
+    if (c.flip_byte) {
+      std::fstream file(initdb / "dev-seeded-latest.pgdata.tar.zst", std::ios::in | std::ios::out | std::ios::binary);
+      file.seekg(4096);
+      const char byte = static_cast<char>(file.get() ^ 0x5a);
+      file.seekp(4096);
+      file.put(byte);
+    }
+    const auto result = start.run(initdb);
+    INFO(result.stderr_text);
+    REQUIRE(result.ok());
+    CHECK(result.stderr_text.find("init failed") == std::string::npos);
+    CHECK(result.stderr_text.find(c.sourced ? "first-start: sourcing" : "first-start: running") != std::string::npos);
+    if (*c.line) {
+      CHECK(result.stderr_text.find(c.line) != std::string::npos);
+      CHECK(result.stderr_text.find("pgseed-init: restored into") != std::string::npos);
+      CHECK(temporary_server_stops(start.work()) == 1);
+    } else {
+      CHECK(result.stderr_text.find("pgseed-init: installed the physical snapshot") != std::string::npos);
+    }
+    check_physical_counts(start.connection());
+    for (const auto& entry : fs::directory_iterator(start.work() / "data")) {
+      CHECK(entry.path().filename().string().rfind(".pgseed-", 0) == std::string::npos);
+    }
+  }
+}
+
 // An earlier init script (00-*.sh) that puts a file in PGDATA and includes it from postgresql.conf,
 // as a user does for TLS certificates or a conf.d directory: the physical start must keep it, and
 // the server it restarts must read the include relative to PGDATA, or it does not start at all and
@@ -1260,7 +1332,7 @@ TEST_CASE("a tampered physical archive cannot hang the first start before it is 
 // another user; and a PGDATA with spaces (the restart reads its options back from postmaster.opts) or
 // a trailing slash. (No quote, $ or backslash in POSTGRES_USER: PostgreSQL refuses them in the
 // bootstrap superuser's name.)
-TEST_CASE("a physical first start takes unusual POSTGRES_USER and POSTGRES_DB names, and PGDATA with spaces or a trailing slash", "[integration][image][physical]") {
+TEST_CASE("a physical first start takes unusual POSTGRES_USER and POSTGRES_DB names, and PGDATA with spaces, a trailing slash, dots or relative", "[integration][image][physical]") {
   struct Case {
     const char* name;
     Env env;
@@ -1275,6 +1347,10 @@ TEST_CASE("a physical first start takes unusual POSTGRES_USER and POSTGRES_DB na
       // take the two spellings for two files.
       {"PGDATA with a trailing slash", {{"PGSEED_HARNESS_PGDATA_SUFFIX", "/"}}, "pg"},
       {"PGDATA with repeated slashes at the end", {{"PGSEED_HARNESS_PGDATA_SUFFIX", "//"}}, "pg"},
+      // The server takes "." and ".." out too, and makes a relative PGDATA absolute.
+      {"PGDATA with /. and /.. in it", {{"PGSEED_HARNESS_PGDATA_SUFFIX", "/./../data/."}}, "pg"},
+      {"a relative PGDATA", {{"PGSEED_HARNESS_RELATIVE_PGDATA", "1"}}, "pg"},
+      {"a relative PGDATA with ./ at the end", {{"PGSEED_HARNESS_RELATIVE_PGDATA", "1"}, {"PGSEED_HARNESS_PGDATA_SUFFIX", "/./"}}, "pg"},
   };
   for (const auto& c : cases) {
     INFO(c.name);
