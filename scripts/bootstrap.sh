@@ -28,6 +28,7 @@ packages=(
   curl python3  # pgseed publish over http(s); the sharing tests' object server
   dpkg-dev file  # cpack -G DEB: dpkg-shlibdeps, and file to find the ELF files it reads
   zstd time  # dumps and physical snapshots are zstd streams; the bench reads peak memory with /usr/bin/time
+  busybox  # the init script's tests on Alpine's userland (busybox mktemp, stat, tar, ...)
 )
 
 log() { printf 'bootstrap: %s\n' "$*" >&2; }

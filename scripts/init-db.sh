@@ -707,18 +707,24 @@ SQL
   }
   local restore_started; restore_started=$(_pgseed_now)
   # A zstd dump (pgseed's default) is decompressed first, because pg_restore -j needs a file it can
-  # seek in. It goes to the temporary directory, never into the data volume, named after this shell's
-  # pid: a killed start's leftover is removed once its pid is gone, and a start running beside this
-  # one (a shared /tmp outside a container) keeps its file. A process of another user is running too
-  # (kill -0 fails with EPERM for it, /proc still lists it); a name without a pid is not ours.
-  local restore_file=$dump leftover owner
+  # seek in. It goes to the temporary directory, never into the data volume, named
+  # pgseed-init-<pid>-<host>-<random>: a killed start's leftover is removed once its pid is gone, and
+  # a start running beside this one (a shared /tmp outside a container) keeps its file. A process of
+  # another user is running too (kill -0 fails with EPERM for it, /proc still lists it). Only names
+  # with this host's name are judged: a container that shares the directory (a volume on TMPDIR) has
+  # its own pids, which ours cannot see. A name without a pid is not ours; one without a host is an
+  # older script's, judged as before. (The random part comes last: busybox's mktemp, Alpine's, takes
+  # no suffix after it.)
+  local restore_file=$dump leftover owner rest host=${HOSTNAME:-}
+  host=${host//[^A-Za-z0-9._]/_}
   if [ "$(head -c 4 "$dump" | od -An -tx1 | tr -d ' \n')" = 28b52ffd ]; then
-    for leftover in "${TMPDIR:-/tmp}"/pgseed-init-*.dump; do
-      owner=${leftover##*/pgseed-init-}; owner=${owner%%-*}
+    for leftover in "${TMPDIR:-/tmp}"/pgseed-init-*; do
+      rest=${leftover##*/pgseed-init-}; owner=${rest%%-*}; rest=${rest#*-}
       [[ $owner =~ ^[1-9][0-9]*$ ]] || continue
+      [[ $rest == "$host"-?????? || $rest == ??????.dump ]] || continue
       { [ -f "$leftover" ] && ! kill -0 "$owner" 2>/dev/null && [ ! -d "/proc/$owner" ] && rm -f "$leftover"; } || true
     done
-    if ! restore_file=$(mktemp "${TMPDIR:-/tmp}/pgseed-init-$$-XXXXXX.dump") || ! zstd -dcq -- "$dump" > "$restore_file"; then
+    if ! restore_file=$(mktemp "${TMPDIR:-/tmp}/pgseed-init-$$-$host-XXXXXX") || ! zstd -dcq -- "$dump" > "$restore_file"; then
       rm -f "$restore_file"
       _pgseed_fail "cannot decompress $dump into ${TMPDIR:-/tmp} (is zstd installed, is there space?); $database was left empty"
       return 1

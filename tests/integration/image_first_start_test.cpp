@@ -8,12 +8,15 @@
 #include "pgseed/core/metadata.h"
 #include "pgseed/pg/database.h"
 #include "pgseed/util/sha256.h"
+#include "pgseed/util/subprocess.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <cctype>
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -249,11 +252,23 @@ TEST_CASE("a first start removes a killed start's decompressed dump from TMPDIR,
     ::waitpid(child, &status, 0);
     return child;
   }();
-  const fs::path killed = tmpdir.path() / ("pgseed-init-" + std::to_string(gone) + "-a1b2c3.dump");
-  const fs::path running = tmpdir.path() / ("pgseed-init-" + std::to_string(::getpid()) + "-d4e5f6.dump");
+  // pgseed-init-<pid>-<host>-<random>, the host as bash's HOSTNAME has it (gethostname) with
+  // anything but letters, digits, '.' and '_' made '_'; an older script's name has no host.
+  std::string host(256, '\0');
+  REQUIRE(::gethostname(host.data(), host.size()) == 0);
+  host.resize(std::strlen(host.c_str()));
+  for (char& c : host) {
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '.' && c != '_') c = '_';
+  }
+  const auto named = [&](pid_t pid, const std::string& rest) { return tmpdir.path() / ("pgseed-init-" + std::to_string(pid) + "-" + rest); };
+  const fs::path killed = named(gone, host + "-a1b2c3");
+  const fs::path killed_by_an_older_script = named(gone, "a1b2c3.dump");
+  const fs::path running = named(::getpid(), host + "-d4e5f6");
+  // Another container sharing the directory: its pids are not ours to judge.
+  const fs::path other_container = named(gone, "f00dcafe1234-b7c8d9");
   const fs::path not_ours = tmpdir.path() / "pgseed-init-backup-of-mine.dump";
   const struct passwd* server_account = ::getuid() == 0 ? ::getpwnam("postgres") : nullptr;
-  for (const auto& file : {killed, running, not_ours}) {
+  for (const auto& file : {killed, killed_by_an_older_script, running, other_container, not_ours}) {
     std::ofstream(file) << "the first part of a decompressed dump";
     // Written by the init script, so owned by the server's account: it may remove them from /tmp.
     if (server_account != nullptr) REQUIRE(::chown(file.c_str(), server_account->pw_uid, server_account->pw_gid) == 0);
@@ -266,12 +281,49 @@ TEST_CASE("a first start removes a killed start's decompressed dump from TMPDIR,
   CHECK(result.stderr_text.find("decompressed dev-seeded-latest.dump") != std::string::npos);
   check_counts(start.connection());
   CHECK_FALSE(fs::exists(killed));
+  CHECK_FALSE(fs::exists(killed_by_an_older_script));
   CHECK(fs::exists(running));
+  CHECK(fs::exists(other_container));
   CHECK(fs::exists(not_ours));
   // and its own decompressed copy is gone too
   std::set<std::string> left;
   for (const auto& entry : fs::directory_iterator(tmpdir.path())) left.insert(entry.path().filename().string());
-  CHECK(left == std::set<std::string>{running.filename().string(), not_ours.filename().string()});
+  CHECK(left == std::set<std::string>{running.filename().string(), other_container.filename().string(), not_ours.filename().string()});
+}
+
+// The Alpine images have busybox's userland, not coreutils, and no openssl command: the script must
+// restore a zstd dump there, executed and sourced. (busybox's mktemp takes no suffix after the
+// random part; its tar, stat, od and date differ in other ways.) A directory of busybox applets
+// shadows coreutils for the whole start, and a failing openssl takes the sha256sum path. getconf
+// stays glibc's, so this is busybox's tools, not musl.
+TEST_CASE("a first start restores on busybox's userland as the Alpine images have it, sourced or executed", "[integration][image]") {
+  const std::string busybox = util::find_in_path("busybox").string();
+  REQUIRE_FALSE(busybox.empty());  // scripts/bootstrap.sh installs it
+  util::TemporaryDirectory tools("pgseed-busybox-");
+  make_readable_by_server(tools.path());
+  for (const char* applet : {"basename", "cat", "chmod", "cp", "cut", "date", "dirname", "head", "ls", "mkdir", "mktemp", "mv",
+                             "nproc", "od", "rm", "sed", "sha256sum", "sleep", "sort", "stat", "sync", "tail", "tar", "touch", "tr",
+                             "wc"}) {
+    fs::create_symlink(busybox, tools.path() / applet);
+  }
+  testing::write_text(tools.path() / "openssl", "#!/bin/sh\necho 'openssl: not in this image' >&2\nexit 127\n");
+  ::chmod((tools.path() / "openssl").c_str(), 0755);
+  const std::string path = tools.path().string() + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (const bool sourced : {false, true}) {
+    INFO((sourced ? "sourced" : "executed"));
+    util::TemporaryDirectory tmpdir("pgseed-busybox-tmp-");
+    ::chmod(tmpdir.path().c_str(), 01777);
+    FirstStart start(Env{{"PATH", path}, {"TMPDIR", tmpdir.path().string()}, {"POSTGRES_DB", "appdb"}});
+    const auto initdb = start.install_copy(dumped_project().dumps());
+    if (sourced) ::chmod((initdb / "10-pgseed-restore.sh").c_str(), 0644);
+    const auto result = start.run(initdb);
+    INFO(result.stderr_text);
+    REQUIRE(result.ok());
+    CHECK(result.stderr_text.find("decompressed dev-seeded-latest.dump") != std::string::npos);
+    CHECK(result.stderr_text.find("tables match dev-seeded-latest.dump") != std::string::npos);
+    check_counts(start.connection());
+    CHECK(fs::is_empty(tmpdir.path()));
+  }
 }
 
 TEST_CASE("without openssl the init script verifies with coreutils sha256sum", "[integration][image]") {
