@@ -687,6 +687,13 @@ TEST_CASE("a fresh clone fetches the physical snapshot with the dump, installs b
   INFO(verified.stdout_text + verified.stderr_text);
   REQUIRE(verified.ok());
   CHECK(verified.stdout_text.find("ok: " + fetched_physical.string()) != std::string::npos);
+  // Without DUMP, a clone without a local dump verifies the store object the link names, and the
+  // snapshot's object beside it in that store.
+  const auto from_store = testing::run_pgseed({"verify", "-C", clone.string(), "--sharing", "externaldata",
+                                               "--object-store", local.string()});
+  INFO(from_store.err);
+  CHECK(from_store.exit_code == 0);
+  CHECK(from_store.out.find("ok: " + object_in(local, physical_hash).string()) != std::string::npos);
 
   // install-initdb puts both beside the init script, as regular files; the archive is the metadata's.
   const auto staged = run({"cmake", "--build", build.string(), "--target", "install-initdb"});
@@ -713,6 +720,10 @@ TEST_CASE("a fresh clone fetches the physical snapshot with the dump, installs b
   const auto direct = testing::run_pgseed({"verify", "-C", clone.string(), fetched_dump.string()});
   CHECK(direct.exit_code == 3);
   CHECK(direct.err.find("delete " + object_in(local, physical_hash).string()) != std::string::npos);
+  const auto direct_from_store = testing::run_pgseed({"verify", "-C", clone.string(), "--sharing", "externaldata",
+                                                      "--object-store", local.string()});
+  CHECK(direct_from_store.exit_code == 3);
+  CHECK(direct_from_store.err.find("delete " + object_in(local, physical_hash).string()) != std::string::npos);
   fs::remove(object_in(local, physical_hash));
 
   // The producer's next dump has no snapshot: after a pull, the clone neither fetches nor installs one.

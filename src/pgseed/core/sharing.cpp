@@ -354,8 +354,13 @@ void ignore_dumps_in_git(const fs::path& dump_directory) {
 }
 
 fs::path physical_snapshot_beside(const VerifyResult& result) {
-  if (is_store_object(result.resolved_path)) return physical_path_for(result.dump_path);
-  return physical_path_for(result.resolved_path);
+  if (!is_store_object(result.resolved_path)) return physical_path_for(result.resolved_path);
+  // A store object given as it is (reset and restore with --sharing externaldata find the dump so):
+  // the snapshot's object is in the same store, named by its hash.
+  if (is_store_object(result.dump_path) && result.metadata && result.metadata->physical) {
+    return result.dump_path.parent_path() / result.metadata->physical->checksum;
+  }
+  return physical_path_for(result.dump_path);
 }
 
 Error physical_refusal_for(const fs::path& archive, const std::string& problem) {

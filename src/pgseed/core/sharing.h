@@ -84,6 +84,7 @@ void ignore_dumps_in_git(const std::filesystem::path& dump_directory);
 // The physical snapshot to check with a verified dump: beside the dump's real file, as its metadata
 // is; for a fetched dump (the real file is a store object) beside the fetched name, where
 // fetch-dumps puts the snapshot's object (<build>/pgseed/dumps/<env>-seeded-latest.pgdata.tar.zst).
+// For a store object given as the dump itself, the snapshot's object in that store.
 std::filesystem::path physical_snapshot_beside(const VerifyResult& result);
 // The refusal for a physical snapshot that failed its check (`problem`, from check_physical_snapshot).
 // When the archive is a store object, the hint names it, as refusal_for does for the dump.
