@@ -17,9 +17,10 @@ With ``PGSEED_SHARING=externaldata``:
 - ``fetch-dumps`` (not part of ``ALL``) brings the object the link names into the build tree,
   ``<build>/pgseed/dumps/<env>-seeded-latest.dump``, from the local stores or the URL templates, in
   order, and the physical snapshot's, when its link exists, beside it as
-  ``<env>-seeded-latest.pgdata.tar.zst``. ExternalData checks what it downloads against the hash and goes on to the next template
-  when a mirror is down or serves something else; it does not check an object it finds in a local
-  store, so pgseed verifies the fetched file against the metadata itself.
+  ``<env>-seeded-latest.pgdata.tar.zst``. ExternalData checks what it downloads against the hash
+  and goes on to the next template when a mirror is down or serves something else; it does not
+  check an object it finds in a local store, so pgseed verifies the fetched files against the
+  metadata itself.
 - ``verify-dump``, ``restore-dump`` and ``install-initdb`` depend on ``fetch-dumps`` and use the
   fetched file with the metadata from the dump directory (``--metadata``).
 - ``publish-dump`` runs ``pgseed publish``: the latest object to the first URL template, else the
