@@ -238,6 +238,10 @@ function(pgseed_add_database_targets)
     # The physical snapshot (dump --physical), when the latest dump has one; the init script prefers
     # it when the image can start on it. A stale copy from an earlier install must not stay behind.
     set(_pgseed_link \"\${_pgseed_dump_dir}/\${_pgseed_environment}-seeded-latest.pgdata.tar.zst\")
+    # PGSEED_SHARING=externaldata: the one fetched beside the dump (fetch-dumps), as for the dump.
+    if(NOT \"${_pgseed_fetched_physical}\" STREQUAL \"\" AND _pgseed_environment STREQUAL \"${PGSEED_ENVIRONMENT}\")
+      set(_pgseed_link \"${_pgseed_fetched_physical}\")
+    endif()
     set(_pgseed_copy \"\${_pgseed_destination}/\${_pgseed_environment}-seeded-latest.pgdata.tar.zst\")
     file(REMOVE \"\${_pgseed_copy}\")
     if(EXISTS \"\${_pgseed_link}\")

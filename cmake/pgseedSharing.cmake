@@ -11,11 +11,16 @@ With ``PGSEED_SHARING=externaldata``:
   dump's SHA-256 and a newline: ExternalData's format) and puts the dump into the first local object
   store as ``<store>/SHA256/<hash>``. Git keeps the link and the metadata; pgseed writes
   ``<dump dir>/.gitignore`` so the ``.dump`` files stay out of it.
+- With ``PGSEED_PHYSICAL=ON`` (``dump --physical``), the physical snapshot travels the same way: the
+  link ``<env>-seeded-latest.pgdata.tar.zst.sha256``, its object in the first local store, and
+  ``*.pgdata.tar.zst`` in ``.gitignore``. A dump without a snapshot removes that link.
 - ``fetch-dumps`` (not part of ``ALL``) brings the object the link names into the build tree,
   ``<build>/pgseed/dumps/<env>-seeded-latest.dump``, from the local stores or the URL templates, in
-  order. ExternalData checks what it downloads against the hash and goes on to the next template
-  when a mirror is down or serves something else; it does not check an object it finds in a local
-  store, so pgseed verifies the fetched file against the metadata itself.
+  order, and the physical snapshot's, when its link exists, beside it as
+  ``<env>-seeded-latest.pgdata.tar.zst``. ExternalData checks what it downloads against the hash
+  and goes on to the next template when a mirror is down or serves something else; it does not
+  check an object it finds in a local store, so pgseed verifies the fetched files against the
+  metadata itself.
 - ``verify-dump``, ``restore-dump`` and ``install-initdb`` depend on ``fetch-dumps`` and use the
   fetched file with the metadata from the dump directory (``--metadata``).
 - ``publish-dump`` runs ``pgseed publish``: the latest object to the first URL template, else the
@@ -48,10 +53,13 @@ set(PGSEED_URL_TEMPLATES "" CACHE STRING "ExternalData URL templates with %(algo
 #   _pgseed_fetched_arguments  for restore, verify and reset: the fetched dump and its metadata
 #                              (empty with lfs: the latest link in the dump directory)
 #   _pgseed_fetched_dump       the fetched dump's path, for install-initdb (empty with lfs)
+#   _pgseed_fetched_physical   the fetched physical snapshot's path, for install-initdb (empty with
+#                              lfs; the file is there only when the snapshot's content link exists)
 function(_pgseed_sharing_setup)
   set(_pgseed_sharing_arguments "" PARENT_SCOPE)
   set(_pgseed_fetched_arguments "" PARENT_SCOPE)
   set(_pgseed_fetched_dump "" PARENT_SCOPE)
+  set(_pgseed_fetched_physical "" PARENT_SCOPE)
   if(PGSEED_SHARING STREQUAL "lfs")
     return()
   elseif(NOT PGSEED_SHARING STREQUAL "externaldata")
@@ -85,6 +93,9 @@ function(_pgseed_sharing_setup)
   set(_pgseed_sharing_arguments "${_pgseed_arguments}" PARENT_SCOPE)
   set(_pgseed_fetched_arguments "${_pgseed_fetched}" "--metadata=${_pgseed_metadata}" PARENT_SCOPE)
   set(_pgseed_fetched_dump "${_pgseed_fetched}" PARENT_SCOPE)
+  set(_pgseed_fetched_physical
+      "${CMAKE_CURRENT_BINARY_DIR}/pgseed/${_pgseed_PREFIX}dumps/${PGSEED_ENVIRONMENT}-seeded-latest.pgdata.tar.zst"
+      PARENT_SCOPE)
 endfunction()
 
 # Called at the end of pgseed_add_database_targets(): fetch-dumps and publish-dump, and the
@@ -113,6 +124,19 @@ function(_pgseed_add_sharing_targets)
       set(ExternalData_OBJECT_STORES "${CMAKE_BINARY_DIR}/ExternalData/Objects")
     endif()
     ExternalData_Expand_Arguments(${_pgseed_fetch} _pgseed_fetched "DATA{${_pgseed_links}/${_pgseed_name}}")
+    # The physical snapshot (dump --physical) comes along when the latest dump has one. A dump
+    # without one removes its link, which changes the dump's link too and so configures again: the
+    # copy of the link and the fetched archive of older data go then, or install-initdb would
+    # install that archive.
+    set(_pgseed_physical_name "${PGSEED_ENVIRONMENT}-seeded-latest.pgdata.tar.zst")
+    if(EXISTS "${_pgseed_DUMP_DIR}/${_pgseed_physical_name}.sha256")
+      configure_file("${_pgseed_DUMP_DIR}/${_pgseed_physical_name}.sha256"
+                     "${_pgseed_links}/${_pgseed_physical_name}.sha256" COPYONLY)
+      ExternalData_Expand_Arguments(${_pgseed_fetch} _pgseed_fetched_physical
+                                    "DATA{${_pgseed_links}/${_pgseed_physical_name}}")
+    else()
+      file(REMOVE "${_pgseed_links}/${_pgseed_physical_name}.sha256" "${ExternalData_BINARY_ROOT}/${_pgseed_physical_name}")
+    endif()
     ExternalData_Add_Target(${_pgseed_fetch})
     # ExternalData_Add_Target makes its target part of ALL; a build must not need the stores.
     set_property(TARGET ${_pgseed_fetch} PROPERTY EXCLUDE_FROM_ALL TRUE)

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -536,4 +537,210 @@ TEST_CASE("publish takes credentials from the netrc file NETRC names, as its hin
   CHECK(published.exit_code == 0);
   CHECK(fs::exists(object_in(served, hash)));
   CHECK(published.err.find("s3cret") == std::string::npos);
+}
+
+namespace {
+
+std::string physical_checksum_of(const fs::path& metadata) {
+  const auto read = core::read_metadata(metadata);
+  if (!read.physical) throw std::runtime_error(metadata.string() + " has no physical section");
+  return read.physical->checksum;
+}
+
+}  // namespace
+
+TEST_CASE("dump --physical with externaldata shares the snapshot too, and a dump without one removes its link", "[integration][sharing][physical]") {
+  testing::ScratchProject project;
+  util::TemporaryDirectory area("pgseed-physical-share-");
+  const fs::path store = area.path() / "store";
+  // A .gitignore from before snapshots were shared: the missing rule is added, the old one kept once.
+  fs::create_directories(project.dumps());
+  testing::write_text(project.dumps() / ".gitignore", "*.dump\n");
+  const auto dumped = testing::run_pgseed(
+      {"dump", "--physical", "-C", project.root().string(), "--sharing", "externaldata", "--object-store", store.string()});
+  INFO(dumped.err);
+  REQUIRE(dumped.exit_code == 0);
+  const fs::path dump = testing::latest_real_dump(project.dumps());
+  const std::string hash = core::read_metadata(core::metadata_path_for(dump)).checksum;
+  const std::string physical_hash = physical_checksum_of(core::metadata_path_for(dump));
+
+  // Both links, ExternalData's format, and both objects in the store, byte for byte the files.
+  CHECK(testing::read_text(project.dumps() / "dev-seeded-latest.dump.sha256") == hash + "\n");
+  CHECK(testing::read_text(project.dumps() / "dev-seeded-latest.pgdata.tar.zst.sha256") == physical_hash + "\n");
+  REQUIRE(fs::exists(object_in(store, physical_hash)));
+  CHECK(sha256_of(object_in(store, physical_hash)) == physical_hash);
+  CHECK(sha256_of(core::physical_path_for(dump)) == physical_hash);
+  CHECK(sha256_of(object_in(store, hash)) == hash);
+  CHECK(testing::read_text(project.dumps() / ".gitignore").find("\n*.pgdata.tar.zst\n") != std::string::npos);
+
+  // What git would commit of dumps/: the links and the metadata, neither the dump nor the archive.
+  git(project.root(), {"init", "-q"});
+  git(project.root(), {"add", "dumps"});
+  const std::string staged = git(project.root(), {"ls-files", "dumps"}).stdout_text;
+  INFO(staged);
+  CHECK(staged.find("dumps/dev-seeded-latest.pgdata.tar.zst.sha256\n") != std::string::npos);
+  CHECK(staged.find("dumps/dev-seeded-latest.dump.sha256\n") != std::string::npos);
+  CHECK(staged.find(".pgdata.tar.zst\n") == std::string::npos);
+  CHECK(staged.find(".dump\n") == std::string::npos);
+  CHECK(staged.find("dumps/.gitignore\n") != std::string::npos);
+  const std::string ignore = testing::read_text(project.dumps() / ".gitignore");
+  CHECK(ignore.find("*.dump") == ignore.rfind("*.dump"));
+
+  // publish sends both objects, and says so in its one line.
+  const fs::path outbox = area.path() / "outbox";
+  const auto published = testing::run_pgseed({"publish", "-C", project.root().string(), "--to", outbox.string()});
+  INFO(published.err);
+  REQUIRE(published.exit_code == 0);
+  CHECK(sha256_of(object_in(outbox, hash)) == hash);
+  CHECK(sha256_of(object_in(outbox, physical_hash)) == physical_hash);
+  CHECK(published.out.find(", physical snapshot SHA256/" + physical_hash) != std::string::npos);
+  CHECK(std::count(published.out.begin(), published.out.end(), '\n') == 1);
+
+  // Only the store copy left, and that one corrupted: publish refuses to send it.
+  fs::remove(project.dumps() / "dev-seeded-latest.pgdata.tar.zst");
+  corrupt(object_in(store, physical_hash));
+  const fs::path elsewhere = area.path() / "elsewhere";
+  const auto refused = testing::run_pgseed({"publish", "-C", project.root().string(), "--to", elsewhere.string(),
+                                            "--object-store", store.string()});
+  CHECK(refused.exit_code == 3);
+  CHECK(refused.err.find("dev-seeded-latest.pgdata.tar.zst.sha256") != std::string::npos);
+  CHECK_FALSE(fs::exists(object_in(elsewhere, physical_hash)));
+
+  // A later dump without --physical: the link would make fetch-dumps bring an archive of older data.
+  const auto plain = testing::run_pgseed(
+      {"dump", "-C", project.root().string(), "--sharing", "externaldata", "--object-store", store.string()});
+  INFO(plain.err);
+  REQUIRE(plain.exit_code == 0);
+  CHECK_FALSE(fs::exists(project.dumps() / "dev-seeded-latest.pgdata.tar.zst.sha256"));
+  CHECK(testing::read_text(project.dumps() / "dev-seeded-latest.dump.sha256") != hash + "\n");
+  const auto published_plain = testing::run_pgseed({"publish", "-C", project.root().string(), "--to", outbox.string()});
+  REQUIRE(published_plain.exit_code == 0);
+  CHECK(published_plain.out.find(", physical snapshot") == std::string::npos);
+}
+
+TEST_CASE("a fresh clone fetches the physical snapshot with the dump, installs both, and refuses a corrupted one", "[integration][sharing][physical][cmake]") {
+  util::TemporaryDirectory area("pgseed-physical-externaldata-");
+  ::chmod(area.path().c_str(), 0755);
+  const fs::path origin = area.path() / "origin";
+  const fs::path remote = area.path() / "remote.git";
+  const fs::path shared = area.path() / "shared-store";
+
+  fs::create_directories(origin);
+  fs::copy(fs::path(PGSEED_SOURCE_DIR) / "migrations", origin / "migrations", fs::copy_options::recursive);
+  fs::copy(fs::path(PGSEED_SOURCE_DIR) / "seeds", origin / "seeds", fs::copy_options::recursive);
+  testing::write_text(origin / "CMakeLists.txt",
+                      "cmake_minimum_required(VERSION 3.25)\n"
+                      "project(consumer LANGUAGES NONE)\n"
+                      "include(\"" PGSEED_SOURCE_DIR "/cmake/pgseed.cmake\")\n"
+                      "pgseed_add_database_targets(PGSEED_EXECUTABLE \"" PGSEED_BINARY "\")\n");
+  testing::write_text(origin / ".gitignore", "/build/\n");
+  git(origin, {"init", "-q"});
+  git(origin, {"add", "."});
+  git(origin, {"commit", "-qm", "app"});
+  const fs::path producer_build = origin / "build";
+  auto configured = run({"cmake", "-S", origin.string(), "-B", producer_build.string(), "-DPGSEED_SHARING=externaldata",
+                         "-DPGSEED_OBJECT_STORES=" + shared.string(), "-DPGSEED_PHYSICAL=ON"});
+  INFO(configured.stdout_text + configured.stderr_text);
+  REQUIRE(configured.ok());
+  const auto generated = run({"cmake", "--build", producer_build.string(), "--target", "generate-dump"});
+  INFO(generated.stdout_text + generated.stderr_text);
+  REQUIRE(generated.ok());
+  const fs::path metadata = origin / "dumps" / "dev-seeded-latest.metadata.json";
+  const std::string hash = testing::read_text(origin / "dumps" / "dev-seeded-latest.dump.sha256").substr(0, 64);
+  const std::string physical_hash = physical_checksum_of(metadata);
+  REQUIRE(fs::exists(object_in(shared, physical_hash)));
+  // The producer's own verify-dump checks the fetched snapshot too.
+  const auto producer_verified = run({"cmake", "--build", producer_build.string(), "--target", "verify-dump"});
+  INFO(producer_verified.stdout_text + producer_verified.stderr_text);
+  CHECK(producer_verified.ok());
+  git(origin, {"add", "dumps"});
+  git(origin, {"commit", "-qm", "dev dump with a physical snapshot"});
+  const std::string committed = git(origin, {"ls-files", "dumps"}).stdout_text;
+  CHECK(committed.find("dumps/dev-seeded-latest.pgdata.tar.zst.sha256\n") != std::string::npos);
+  CHECK(committed.find(".pgdata.tar.zst\n") == std::string::npos);
+  fs::create_directories(remote);
+  git(remote, {"init", "-q", "--bare"});
+  git(origin, {"push", "-q", "file://" + remote.string(), "HEAD:main"});
+
+  // The consumer: a fresh clone with only the links, its own store, the team's store as a file:// url.
+  const fs::path clone = area.path() / "clone";
+  git(area.path(), {"clone", "-q", "file://" + remote.string(), clone.string()});
+  REQUIRE_FALSE(fs::exists(clone / "dumps" / "dev-seeded-latest.pgdata.tar.zst"));
+  const fs::path local = area.path() / "consumer-store";
+  const fs::path build = clone / "build";
+  configured = run({"cmake", "-S", clone.string(), "-B", build.string(), "-DPGSEED_SHARING=externaldata",
+                    "-DPGSEED_OBJECT_STORES=" + local.string(),
+                    "-DPGSEED_URL_TEMPLATES=file://" + shared.string() + "/%(algo)/%(hash)"});
+  INFO(configured.stdout_text + configured.stderr_text);
+  REQUIRE(configured.ok());
+  const auto fetched = run({"cmake", "--build", build.string(), "--target", "fetch-dumps"});
+  INFO(fetched.stdout_text + fetched.stderr_text);
+  REQUIRE(fetched.ok());
+  const fs::path fetched_dump = build / "pgseed" / "dumps" / "dev-seeded-latest.dump";
+  const fs::path fetched_physical = build / "pgseed" / "dumps" / "dev-seeded-latest.pgdata.tar.zst";
+  REQUIRE(fs::exists(fetched_physical));
+  CHECK(sha256_of(fetched_physical) == physical_hash);
+  CHECK(sha256_of(fetched_dump) == hash);
+  CHECK(sha256_of(object_in(local, physical_hash)) == physical_hash);
+
+  const auto verified = run({"cmake", "--build", build.string(), "--target", "verify-dump"});
+  INFO(verified.stdout_text + verified.stderr_text);
+  REQUIRE(verified.ok());
+  CHECK(verified.stdout_text.find("ok: " + fetched_physical.string()) != std::string::npos);
+  // Without DUMP, a clone without a local dump verifies the store object the link names, and the
+  // snapshot's object beside it in that store.
+  const auto from_store = testing::run_pgseed({"verify", "-C", clone.string(), "--sharing", "externaldata",
+                                               "--object-store", local.string()});
+  INFO(from_store.err);
+  CHECK(from_store.exit_code == 0);
+  CHECK(from_store.out.find("ok: " + object_in(local, physical_hash).string()) != std::string::npos);
+
+  // install-initdb puts both beside the init script, as regular files; the archive is the metadata's.
+  const auto staged = run({"cmake", "--build", build.string(), "--target", "install-initdb"});
+  INFO(staged.stdout_text + staged.stderr_text);
+  REQUIRE(staged.ok());
+  const fs::path initdb = build / "initdb" / "docker-entrypoint-initdb.d";
+  CHECK(fs::is_regular_file(fs::symlink_status(initdb / "dev-seeded-latest.dump")));
+  CHECK(sha256_of(initdb / "dev-seeded-latest.dump") == hash);
+  REQUIRE(fs::is_regular_file(fs::symlink_status(initdb / "dev-seeded-latest.pgdata.tar.zst")));
+  CHECK(sha256_of(initdb / "dev-seeded-latest.pgdata.tar.zst") == physical_checksum_of(initdb / "dev-seeded-latest.metadata.json"));
+  CHECK(sha256_of(initdb / "dev-seeded-latest.pgdata.tar.zst") == physical_hash);
+
+  // A corrupted snapshot object in the consumer's store is refused, the hint naming it.
+  corrupt(object_in(local, physical_hash));
+  const auto refused = run({"cmake", "--build", build.string(), "--target", "verify-dump"});
+  const std::string said = refused.stdout_text + refused.stderr_text;
+  {
+    INFO(said);
+    CHECK_FALSE(refused.ok());
+    CHECK(said.find("physical snapshot " + fetched_physical.string() + " failed its checksum") != std::string::npos);
+    CHECK(said.find("pgseed: hint: the object store holds a corrupted copy: delete " +
+                    object_in(local, physical_hash).string()) != std::string::npos);
+  }
+  const auto direct = testing::run_pgseed({"verify", "-C", clone.string(), fetched_dump.string()});
+  CHECK(direct.exit_code == 3);
+  CHECK(direct.err.find("delete " + object_in(local, physical_hash).string()) != std::string::npos);
+  const auto direct_from_store = testing::run_pgseed({"verify", "-C", clone.string(), "--sharing", "externaldata",
+                                                      "--object-store", local.string()});
+  CHECK(direct_from_store.exit_code == 3);
+  CHECK(direct_from_store.err.find("delete " + object_in(local, physical_hash).string()) != std::string::npos);
+  fs::remove(object_in(local, physical_hash));
+
+  // The producer's next dump has no snapshot: after a pull, the clone neither fetches nor installs one.
+  const auto plain = testing::run_pgseed({"dump", "-C", origin.string(), "--sharing", "externaldata",
+                                          "--object-store", shared.string()});
+  INFO(plain.err);
+  REQUIRE(plain.exit_code == 0);
+  REQUIRE_FALSE(fs::exists(origin / "dumps" / "dev-seeded-latest.pgdata.tar.zst.sha256"));
+  git(origin, {"add", "-A", "dumps"});
+  git(origin, {"commit", "-qm", "dev dump without a snapshot"});
+  git(origin, {"push", "-q", "file://" + remote.string(), "HEAD:main"});
+  git(clone, {"pull", "-q", "--ff-only"});
+  const auto restaged = run({"cmake", "--build", build.string(), "--target", "install-initdb"});
+  INFO(restaged.stdout_text + restaged.stderr_text);
+  REQUIRE(restaged.ok());
+  CHECK_FALSE(fs::exists(fs::symlink_status(fetched_physical)));
+  CHECK_FALSE(fs::exists(initdb / "dev-seeded-latest.pgdata.tar.zst"));
+  CHECK(sha256_of(initdb / "dev-seeded-latest.dump") ==
+        testing::read_text(clone / "dumps" / "dev-seeded-latest.dump.sha256").substr(0, 64));
 }

@@ -125,8 +125,10 @@ const std::vector<CommandSpec>& command_specs() {
        "<store>/SHA256/<hash> (atomically; a good copy already there is kept), or an http(s):// url\n"
        "with a PUT (WebDAV-style servers; credentials from ~/.netrc, never in the url). STORE may be a\n"
        "template with %(algo) and %(hash). Default: the first --url-template, else the first\n"
-       "--object-store. Exit codes: 0 published; 2 bad option or no store; 3 no content link, or no\n"
-       "good copy of the object here; 1 the copy or the upload failed.",
+       "--object-store. When <env>-seeded-latest.pgdata.tar.zst.sha256 exists (dump --physical), the\n"
+       "physical snapshot's object is published after the dump's, by the same rules. Exit codes: 0\n"
+       "published; 2 bad option or no store; 3 no content link, or no good copy of an object here; 1\n"
+       "the copy or the upload failed.",
        {project_dir, environment, dump_dir, {"to", 0, "STORE", "where to publish (directory, file://, http(s)://)"},
         sharing, object_store, url_template, quiet, help}},
       {"status", "describe the target database, its origin, dumps, snapshots and templates", nullptr,

@@ -3,6 +3,7 @@
 #include "pgseed/core/sharing.h"
 
 #include <ostream>
+#include <string>
 
 namespace pgseed::commands {
 
@@ -14,9 +15,15 @@ int run_publish(const Settings& settings, core::Reporter& reporter, std::ostream
   request.sharing = sharing_options(settings);
   request.to = settings.publish_to;
   const auto result = core::publish_latest(request, reporter);
-  // stdout carries where the object is now, so scripts can use it.
-  out << "publish: " << core::object_algorithm << "/" << result.sha256 << " (" << core::human_size(result.size) << ") "
-      << (result.already_there ? "already in " : "to ") << result.destination << "\n";
+  // stdout carries where the objects are now, so scripts can use it: one line, the physical
+  // snapshot's object after the dump's when there is one.
+  const auto describe = [](const core::PublishedObject& object) {
+    return std::string(core::object_algorithm) + "/" + object.sha256 + " (" + core::human_size(object.size) + ") " +
+           (object.already_there ? "already in " : "to ") + object.destination;
+  };
+  out << "publish: " << describe(result);
+  if (result.physical) out << ", physical snapshot " << describe(*result.physical);
+  out << "\n";
   return 0;
 }
 

@@ -18,11 +18,12 @@ int run_verify(const Settings& settings, core::Reporter& reporter, std::ostream&
   });
   reporter.progress_done();
   // A dump written with --physical has its snapshot beside it, found by the dump's real name as the
-  // metadata is (an installed copy is named <env>-seeded-latest.*).
+  // metadata is (an installed copy is named <env>-seeded-latest.*); a fetched dump's beside the
+  // fetched name (core/sharing.h).
   std::string physical_problem;
   std::filesystem::path physical_path;
   if (result.ok() && result.metadata->physical) {
-    physical_path = core::physical_path_for(result.resolved_path);
+    physical_path = core::physical_snapshot_beside(result);
     reporter.info("verifying " + physical_path.filename().string());
     physical_problem = core::check_physical_snapshot(physical_path, *result.metadata->physical);
   }
@@ -56,10 +57,7 @@ int run_verify(const Settings& settings, core::Reporter& reporter, std::ostream&
     }
   }
   if (!result.ok()) throw core::refusal_for(result);
-  if (!physical_problem.empty()) {
-    throw Error(ExitCode::dump_refused, physical_problem,
-                "the dump itself is fine; fetch or regenerate the snapshot (pgseed dump --physical)");
-  }
+  if (!physical_problem.empty()) throw core::physical_refusal_for(physical_path, physical_problem);
   return 0;
 }
 

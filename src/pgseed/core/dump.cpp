@@ -46,7 +46,7 @@ std::string timestamp_behind(const fs::path& latest_link) {
 // complete pair, and every one of them verifies.
 void move_latest_links(const DumpOptions& options, const fs::path& dump_path, const fs::path& metadata_path,
                        const fs::path& physical_path, const std::string& timestamp, const std::string& checksum,
-                       Reporter& reporter) {
+                       const std::string& physical_checksum, Reporter& reporter) {
   const fs::path& directory = options.project.dump_directory;
   const util::FileLock lock(directory);
   const fs::path latest_dump = latest_dump_path(directory, options.environment);
@@ -73,8 +73,17 @@ void move_latest_links(const DumpOptions& options, const fs::path& dump_path, co
   util::replace_symlink_atomically(metadata_path.filename(),
                                    directory / (latest_dump_stem(options.environment) + metadata_extension));
   util::replace_symlink_atomically(dump_path.filename(), latest_dump);
-  // The content link moves with the latest links, under the same lock, so it never names another dump.
+  // The content links move with the latest links, under the same lock, so they never name another
+  // dump. The physical one, like the physical latest link, goes when this dump has no snapshot:
+  // fetch-dumps would otherwise bring an archive of older data.
   if (options.sharing.mode == Sharing::externaldata) {
+    const fs::path physical_link = physical_content_link_path(directory, options.environment);
+    if (!physical_path.empty()) {
+      write_content_link(physical_link, physical_checksum);
+    } else {
+      std::error_code ignored;
+      fs::remove(physical_link, ignored);
+    }
     write_content_link(content_link_path(directory, options.environment), checksum);
   }
 }
@@ -147,6 +156,10 @@ DumpResult write_dump_with_inputs(const pg::ConnInfo& target, const pg::PgTools&
     ignore_dumps_in_git(options.project.dump_directory);
     try {
       result.object_path = share_dump_object(options.sharing, archive.dump_path, archive.metadata.checksum, reporter);
+      // The snapshot's object too, by the same rules (without a local store the dump's warning says it).
+      if (!physical_path.empty() && !result.object_path.empty()) {
+        share_dump_object(options.sharing, physical_path, archive.metadata.physical->checksum, reporter);
+      }
     } catch (...) {
       // A failing run removes what it created; no link names these files yet.
       std::error_code ignored;
@@ -158,7 +171,8 @@ DumpResult write_dump_with_inputs(const pg::ConnInfo& target, const pg::PgTools&
   }
   // All files are complete and durable: now, and only now, the latest links move.
   move_latest_links(options, archive.dump_path, archive.metadata_path, physical_path, archive.metadata.timestamp,
-                    archive.metadata.checksum, reporter);
+                    archive.metadata.checksum,
+                    archive.metadata.physical ? archive.metadata.physical->checksum : std::string(), reporter);
 
   result.dump_path = archive.dump_path;
   result.metadata_path = archive.metadata_path;

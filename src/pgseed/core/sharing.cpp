@@ -1,6 +1,7 @@
 #include "pgseed/core/sharing.h"
 
 #include "pgseed/core/dump_files.h"
+#include "pgseed/core/physical.h"
 #include "pgseed/util/atomic_file.h"
 #include "pgseed/util/fs.h"
 #include "pgseed/util/sha256.h"
@@ -131,7 +132,7 @@ void copy_verified(const fs::path& source, const fs::path& target, const std::st
   if (in.bad()) throw std::system_error(EIO, std::generic_category(), "cannot read " + source.string());
   if (const std::string copied = digest.hex_digest(); copied != sha256) {
     throw Error(ExitCode::dump_refused,
-                "dump " + source.string() + " does not match its content link: sha256 " + copied + ", link says " + sha256,
+                "file " + source.string() + " does not match its content link: sha256 " + copied + ", link says " + sha256,
                 "the file changed or is corrupted; regenerate it with pgseed dump");
   }
   ::chmod(out.temporary_path().c_str(), 0444);
@@ -222,6 +223,10 @@ std::vector<fs::path> SharingOptions::local_stores() const {
 
 fs::path content_link_path(const fs::path& dump_directory, const std::string& environment) {
   return dump_directory / (latest_dump_stem(environment) + dump_extension + content_link_extension);
+}
+
+fs::path physical_content_link_path(const fs::path& dump_directory, const std::string& environment) {
+  return dump_directory / (latest_dump_stem(environment) + physical_extension + content_link_extension);
 }
 
 std::string read_content_link(const fs::path& link) {
@@ -317,26 +322,57 @@ fs::path share_dump_object(const SharingOptions& sharing, const fs::path& dump, 
 }
 
 void ignore_dumps_in_git(const fs::path& dump_directory) {
-  // With ExternalData, git keeps the content links and the metadata; the dumps live in the stores.
-  // pgseed writes the rule itself, so that `git add dumps` cannot commit a dump by mistake (with the
-  // repository's LFS rule it would even land in LFS, the quota this mode exists to avoid).
+  // With ExternalData, git keeps the content links and the metadata; the dumps and their physical
+  // snapshots live in the stores. pgseed writes the rules itself, so that `git add dumps` cannot
+  // commit one by mistake (with the repository's LFS rule it would even land in LFS, the quota this
+  // mode exists to avoid). A rule already there stays; a missing one is added (a .gitignore from
+  // before physical snapshots were shared has only *.dump).
   const fs::path ignore = dump_directory / ".gitignore";
-  const std::string rule = "*.dump";
+  const std::vector<std::string> rules = {"*.dump", std::string("*") + physical_extension};
   std::string content;
   std::error_code error;
-  if (fs::exists(ignore, error)) {
-    content = util::read_file(ignore);
+  if (fs::exists(ignore, error)) content = util::read_file(ignore);
+  const auto has_rule = [&](const std::string& rule) {
     std::size_t start = 0;
     while (start < content.size()) {
       std::size_t end = content.find('\n', start);
       if (end == std::string::npos) end = content.size();
-      if (content.compare(start, end - start, rule) == 0) return;
+      if (content.compare(start, end - start, rule) == 0) return true;
       start = end + 1;
     }
-    if (!content.empty() && content.back() != '\n') content += "\n";
+    return false;
+  };
+  std::string missing;
+  for (const auto& rule : rules) {
+    if (!has_rule(rule)) missing += rule + "\n";
   }
-  content += "# pgseed, PGSEED_SHARING=externaldata: dumps live in object stores; git keeps the .sha256 links\n" + rule + "\n";
+  if (missing.empty()) return;
+  if (!content.empty() && content.back() != '\n') content += "\n";
+  content += "# pgseed, PGSEED_SHARING=externaldata: dumps and snapshots live in object stores; git keeps the .sha256 links\n" +
+             missing;
   util::write_file_atomically(ignore, content);
+}
+
+fs::path physical_snapshot_beside(const VerifyResult& result) {
+  if (!is_store_object(result.resolved_path)) return physical_path_for(result.resolved_path);
+  // A store object given as it is (reset and restore with --sharing externaldata find the dump so):
+  // the snapshot's object is in the same store, named by its hash.
+  if (is_store_object(result.dump_path) && result.metadata && result.metadata->physical) {
+    return result.dump_path.parent_path() / result.metadata->physical->checksum;
+  }
+  return physical_path_for(result.dump_path);
+}
+
+Error physical_refusal_for(const fs::path& archive, const std::string& problem) {
+  std::error_code error;
+  const fs::path real = fs::canonical(archive, error);
+  if (!error && is_store_object(real)) {
+    return Error(ExitCode::dump_refused, problem,
+                 "the object store holds a corrupted copy: delete " + real.string() +
+                     " and fetch again (cmake --build <build> --target fetch-dumps)");
+  }
+  return Error(ExitCode::dump_refused, problem,
+               "the dump itself is fine; fetch or regenerate the snapshot (pgseed dump --physical)");
 }
 
 Error refusal_for(const VerifyResult& result) {
@@ -361,15 +397,15 @@ std::string default_publish_store(const SharingOptions& sharing) {
               "give --to STORE (a directory, file:// or http(s):// url), or set PGSEED_URL_TEMPLATES or PGSEED_OBJECT_STORES");
 }
 
-PublishResult publish_latest(const PublishRequest& request, Reporter& reporter) {
-  PublishResult result;
-  result.sha256 = read_content_link(content_link_path(request.dump_directory, request.environment));
-  const std::string location = request.to.empty() ? default_publish_store(request.sharing) : request.to;
-  // Before anything is said or sent: the url shows up in messages.
-  if (is_http(location)) refuse_credentials_in_url(location);
+namespace {
 
-  // What to send: the producer's latest dump, else a copy in a local store. Each is hashed first.
-  std::vector<fs::path> candidates = {latest_dump_path(request.dump_directory, request.environment)};
+// Publishes the object `link` names: from the first of `candidates` that hashes right (a corrupted
+// copy is skipped, never sent) to `location`.
+PublishedObject publish_object(const fs::path& link, const std::vector<fs::path>& own_copies,
+                               const PublishRequest& request, const std::string& location, Reporter& reporter) {
+  PublishedObject result;
+  result.sha256 = read_content_link(link);
+  std::vector<fs::path> candidates = own_copies;
   for (const auto& store : request.sharing.local_stores()) candidates.push_back(object_path(store, result.sha256));
   std::error_code error;
   for (const auto& candidate : candidates) {
@@ -388,8 +424,8 @@ PublishResult publish_latest(const PublishRequest& request, Reporter& reporter) 
   }
   if (result.source.empty()) {
     throw Error(ExitCode::dump_refused,
-                "object " + std::string(object_algorithm) + "/" + result.sha256 + " is not in " +
-                    request.dump_directory.string() + " nor in a local object store",
+                "object " + std::string(object_algorithm) + "/" + result.sha256 + " (" + link.filename().string() +
+                    ") is not in " + request.dump_directory.string() + " nor in a local object store",
                 "run pgseed dump here, or fetch it first (cmake --build <build> --target fetch-dumps)");
   }
 
@@ -398,10 +434,6 @@ PublishResult publish_latest(const PublishRequest& request, Reporter& reporter) 
     reporter.info("uploading " + human_size(result.size) + " to " + result.destination);
     put_over_http(result.destination, result.source, reporter);
     return result;
-  }
-  if (location.find("://") != std::string::npos && !starts_with(location, "file://")) {
-    throw Error(ExitCode::usage, "store " + location + " is not a directory, file:// or http(s):// url",
-                "for S3, publish to a directory and copy it with aws s3 cp (see README, Sharing dumps with ExternalData)");
   }
   fs::path object;
   if (location.find("%(hash)") != std::string::npos) {
@@ -423,6 +455,36 @@ PublishResult publish_latest(const PublishRequest& request, Reporter& reporter) 
     } else {
       copy_verified(result.source, object, result.sha256, util::AtomicFile::Overwrite::allow, reporter);
     }
+  }
+  return result;
+}
+
+}  // namespace
+
+PublishResult publish_latest(const PublishRequest& request, Reporter& reporter) {
+  const fs::path link = content_link_path(request.dump_directory, request.environment);
+  // Before anything is hashed: a missing link is the first thing to say.
+  read_content_link(link);
+  const std::string location = request.to.empty() ? default_publish_store(request.sharing) : request.to;
+  // Before anything is said or sent: the url shows up in messages.
+  if (is_http(location)) refuse_credentials_in_url(location);
+  if (!is_http(location) && location.find("://") != std::string::npos && !starts_with(location, "file://")) {
+    throw Error(ExitCode::usage, "store " + location + " is not a directory, file:// or http(s):// url",
+                "for S3, publish to a directory and copy it with aws s3 cp (see README, Sharing dumps with ExternalData)");
+  }
+
+  // What to send: the producer's latest file, else a copy in a local store.
+  PublishResult result;
+  static_cast<PublishedObject&>(result) =
+      publish_object(link, {latest_dump_path(request.dump_directory, request.environment)}, request, location, reporter);
+  // The physical snapshot travels with its dump when the latest dump has one (dump --physical writes
+  // its link, a dump without removes it).
+  const fs::path physical_link = physical_content_link_path(request.dump_directory, request.environment);
+  std::error_code error;
+  if (fs::exists(fs::symlink_status(physical_link, error))) {
+    const fs::path latest_physical =
+        request.dump_directory / (latest_dump_stem(request.environment) + physical_extension);
+    result.physical = publish_object(physical_link, {latest_physical}, request, location, reporter);
   }
   return result;
 }

@@ -46,6 +46,11 @@ inline constexpr const char* content_link_extension = ".sha256";
 
 // dumps/dev-seeded-latest.dump.sha256
 std::filesystem::path content_link_path(const std::filesystem::path& dump_directory, const std::string& environment);
+// dumps/dev-seeded-latest.pgdata.tar.zst.sha256: the physical snapshot's link (dump --physical). It
+// exists exactly when the latest dump has a snapshot: a dump without one removes it, so fetch-dumps
+// never brings an archive of older data.
+std::filesystem::path physical_content_link_path(const std::filesystem::path& dump_directory,
+                                                 const std::string& environment);
 // The hash a content link names. Error(dump_refused) naming the file when it is missing or not one
 // 64-digit lowercase hex line.
 std::string read_content_link(const std::filesystem::path& link);
@@ -74,7 +79,16 @@ StoreOutcome store_object(const std::filesystem::path& store, const std::filesys
 // Returns the object's path (empty when no local store is configured: a warning says so).
 std::filesystem::path share_dump_object(const SharingOptions& sharing, const std::filesystem::path& dump,
                                         const std::string& sha256, Reporter& reporter);
+// Keeps the .dump files and the physical snapshots (.pgdata.tar.zst) out of git.
 void ignore_dumps_in_git(const std::filesystem::path& dump_directory);
+// The physical snapshot to check with a verified dump: beside the dump's real file, as its metadata
+// is; for a fetched dump (the real file is a store object) beside the fetched name, where
+// fetch-dumps puts the snapshot's object (<build>/pgseed/dumps/<env>-seeded-latest.pgdata.tar.zst).
+// For a store object given as the dump itself, the snapshot's object in that store.
+std::filesystem::path physical_snapshot_beside(const VerifyResult& result);
+// The refusal for a physical snapshot that failed its check (`problem`, from check_physical_snapshot).
+// When the archive is a store object, the hint names it, as refusal_for does for the dump.
+Error physical_refusal_for(const std::filesystem::path& archive, const std::string& problem);
 
 // The refusal for a dump that failed verification. When the file is an object of a local store (the
 // fetched file is a link into one), the hint names that object and says to delete it: ExternalData
@@ -88,7 +102,7 @@ struct PublishRequest {
   std::string to;  // a directory, file://..., http(s)://...; a base or a template; empty: the default
 };
 
-struct PublishResult {
+struct PublishedObject {
   std::string sha256;
   std::uint64_t size = 0;
   std::filesystem::path source;  // the file that was published
@@ -96,14 +110,19 @@ struct PublishResult {
   bool already_there = false;    // a directory store held a good copy already
 };
 
+// The dump's object, and the physical snapshot's when its content link exists.
+struct PublishResult : PublishedObject {
+  std::optional<PublishedObject> physical;
+};
+
 // The store publish uses without --to: the first URL template (where others read from), else the
 // first local store. Error(usage) when nothing is configured.
 std::string default_publish_store(const SharingOptions& sharing);
 
 // Copies the environment's latest object (named by its content link; the file is hashed first, so a
-// corrupted one is never published) to a store: a directory or file:// URL (as store_object), or an
-// http(s):// URL with a PUT through curl (WebDAV-style servers; credentials from ~/.netrc, never in
-// the URL).
+// corrupted one is never published), then the physical snapshot's object when its content link
+// exists, to a store: a directory or file:// URL (as store_object), or an http(s):// URL with a PUT
+// through curl (WebDAV-style servers; credentials from ~/.netrc, never in the URL).
 PublishResult publish_latest(const PublishRequest& request, Reporter& reporter);
 
 }  // namespace pgseed::core
