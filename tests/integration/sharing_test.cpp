@@ -119,6 +119,30 @@ util::CommandResult git(const fs::path& directory, std::vector<std::string> argu
   return result;
 }
 
+enum class Gitattributes { none, lfs };
+
+// The producer of a shared dump: a small CMake project with the example app's migrations and seeds,
+// committed in its own git repository; with this repository's .gitattributes (dumps in Git LFS) when
+// asked.
+void make_producer_project(const fs::path& origin, Gitattributes gitattributes) {
+  fs::create_directories(origin);
+  fs::copy(fs::path(PGSEED_SOURCE_DIR) / "migrations", origin / "migrations", fs::copy_options::recursive);
+  fs::copy(fs::path(PGSEED_SOURCE_DIR) / "seeds", origin / "seeds", fs::copy_options::recursive);
+  if (gitattributes == Gitattributes::lfs) {
+    fs::copy_file(fs::path(PGSEED_SOURCE_DIR) / ".gitattributes", origin / ".gitattributes");
+  }
+  testing::write_text(origin / "CMakeLists.txt",
+                      "cmake_minimum_required(VERSION 3.25)\n"
+                      "project(consumer LANGUAGES NONE)\n"
+                      "include(\"" PGSEED_SOURCE_DIR "/cmake/pgseed.cmake\")\n"
+                      "pgseed_add_database_targets(PGSEED_EXECUTABLE \"" PGSEED_BINARY "\")\n");
+  testing::write_text(origin / ".gitignore", "/build/\n");
+  git(origin, {"init", "-q"});
+  git(origin, {"add", "."});
+  git(origin, {"commit", "-qm", "app"});
+}
+
+
 std::string sha256_of(const fs::path& file) { return util::sha256_file(file).sha256; }
 
 // Same size, other bytes: what a bad disk or a stray write leaves.
@@ -242,20 +266,7 @@ TEST_CASE("a fresh clone with only content links fetches through dead and wrong 
   const fs::path shared = area.path() / "shared-store";  // the team's directory store
   const fs::path served = area.path() / "served";        // what the good HTTP mirror serves
 
-  // The producer: a small CMake project with the example app's migrations and seeds.
-  fs::create_directories(origin);
-  fs::copy(fs::path(PGSEED_SOURCE_DIR) / "migrations", origin / "migrations", fs::copy_options::recursive);
-  fs::copy(fs::path(PGSEED_SOURCE_DIR) / "seeds", origin / "seeds", fs::copy_options::recursive);
-  fs::copy_file(fs::path(PGSEED_SOURCE_DIR) / ".gitattributes", origin / ".gitattributes");
-  testing::write_text(origin / "CMakeLists.txt",
-                      "cmake_minimum_required(VERSION 3.25)\n"
-                      "project(consumer LANGUAGES NONE)\n"
-                      "include(\"" PGSEED_SOURCE_DIR "/cmake/pgseed.cmake\")\n"
-                      "pgseed_add_database_targets(PGSEED_EXECUTABLE \"" PGSEED_BINARY "\")\n");
-  testing::write_text(origin / ".gitignore", "/build/\n");
-  git(origin, {"init", "-q"});
-  git(origin, {"add", "."});
-  git(origin, {"commit", "-qm", "app"});
+  make_producer_project(origin, Gitattributes::lfs);
   const fs::path producer_build = origin / "build";
   auto configured = run({"cmake", "-S", origin.string(), "-B", producer_build.string(), "-DPGSEED_SHARING=externaldata",
                          "-DPGSEED_OBJECT_STORES=" + shared.string()});
@@ -625,18 +636,7 @@ TEST_CASE("a fresh clone fetches the physical snapshot with the dump, installs b
   const fs::path remote = area.path() / "remote.git";
   const fs::path shared = area.path() / "shared-store";
 
-  fs::create_directories(origin);
-  fs::copy(fs::path(PGSEED_SOURCE_DIR) / "migrations", origin / "migrations", fs::copy_options::recursive);
-  fs::copy(fs::path(PGSEED_SOURCE_DIR) / "seeds", origin / "seeds", fs::copy_options::recursive);
-  testing::write_text(origin / "CMakeLists.txt",
-                      "cmake_minimum_required(VERSION 3.25)\n"
-                      "project(consumer LANGUAGES NONE)\n"
-                      "include(\"" PGSEED_SOURCE_DIR "/cmake/pgseed.cmake\")\n"
-                      "pgseed_add_database_targets(PGSEED_EXECUTABLE \"" PGSEED_BINARY "\")\n");
-  testing::write_text(origin / ".gitignore", "/build/\n");
-  git(origin, {"init", "-q"});
-  git(origin, {"add", "."});
-  git(origin, {"commit", "-qm", "app"});
+  make_producer_project(origin, Gitattributes::none);
   const fs::path producer_build = origin / "build";
   auto configured = run({"cmake", "-S", origin.string(), "-B", producer_build.string(), "-DPGSEED_SHARING=externaldata",
                          "-DPGSEED_OBJECT_STORES=" + shared.string(), "-DPGSEED_PHYSICAL=ON"});
