@@ -68,6 +68,19 @@ fs::path damaged_copy(const fs::path& initdb, const fs::path& where) {
   return where;
 }
 
+// How the entrypoint runs a .sh in the initdb directory: executed when it is executable, sourced in
+// its own shell (with its `set -Eeo pipefail` and ERR trap) when it is not.
+enum class RunAs { executed, sourced };
+
+// A file of the user's own beside the init script, as teams add them (settings, roles, a restart).
+void write_init_file(const fs::path& initdb, const std::string& name, const std::string& text, RunAs run_as) {
+  testing::write_text(initdb / name, text);
+  ::chmod((initdb / name).c_str(), run_as == RunAs::executed ? 0755 : 0644);
+}
+
+// The installed init script, made to be sourced by the entrypoint instead of executed.
+void source_init_script(const fs::path& initdb) { ::chmod((initdb / "10-pgseed-restore.sh").c_str(), 0644); }
+
 using Env = std::map<std::string, std::optional<std::string>>;
 
 class FirstStart {
@@ -219,16 +232,15 @@ TEST_CASE("first start with a non-default POSTGRES_USER and POSTGRES_DB", "[inte
 // nothing would run its ERR trap).
 constexpr const char* later_script_sees_nothing = "later script sees: []";
 void add_leftover_probe(const fs::path& initdb) {
-  testing::write_text(initdb / "20-leftovers.sh",
-                      "printf 'later script sees: [%s]\\n' \"$({ declare -F | awk '{print $3}'; compgen -v; } | awk '/^_pgseed/ {printf \"%s \", $0}')\" >&2\n");
-  ::chmod((initdb / "20-leftovers.sh").c_str(), 0644);
+  write_init_file(initdb, "20-leftovers.sh",
+                  "printf 'later script sees: [%s]\\n' \"$({ declare -F | awk '{print $3}'; compgen -v; } | awk '/^_pgseed/ {printf \"%s \", $0}')\" >&2\n",
+                  RunAs::sourced);
 }
 
 TEST_CASE("the init script works sourced as well as executed", "[integration][image]") {
   FirstStart start(Env{{"POSTGRES_DB", "sourced"}});
   const auto initdb = start.install(dumped_project().dumps());
-  fs::permissions(initdb / "10-pgseed-restore.sh", fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
-                  fs::perm_options::remove);
+  source_init_script(initdb);
   add_leftover_probe(initdb);
   const auto result = start.run(initdb);
   INFO(result.stderr_text);
@@ -315,7 +327,7 @@ TEST_CASE("a first start restores on busybox's userland as the Alpine images hav
     ::chmod(tmpdir.path().c_str(), 01777);
     FirstStart start(Env{{"PATH", path}, {"TMPDIR", tmpdir.path().string()}, {"POSTGRES_DB", "appdb"}});
     const auto initdb = start.install_copy(dumped_project().dumps());
-    if (sourced) ::chmod((initdb / "10-pgseed-restore.sh").c_str(), 0644);
+    if (sourced) source_init_script(initdb);
     const auto result = start.run(initdb);
     INFO(result.stderr_text);
     REQUIRE(result.ok());
@@ -683,11 +695,9 @@ bool has_argument(const std::vector<std::string>& arguments, const std::string& 
 // its end (the entrypoint runs them in that order).
 fs::path with_markers(const fs::path& installed, const fs::path& where, bool sourced) {
   const auto initdb = damaged_copy(installed, where);
-  testing::write_text(initdb / "09-mark-start.sh", "#!/bin/sh\n: > \"$PGSEED_TEST_MARKER.start\"\n");
-  testing::write_text(initdb / "11-mark-end.sh", "#!/bin/sh\n: > \"$PGSEED_TEST_MARKER.end\"\n");
-  ::chmod((initdb / "09-mark-start.sh").c_str(), 0755);
-  ::chmod((initdb / "11-mark-end.sh").c_str(), 0755);
-  if (sourced) ::chmod((initdb / "10-pgseed-restore.sh").c_str(), 0644);
+  write_init_file(initdb, "09-mark-start.sh", "#!/bin/sh\n: > \"$PGSEED_TEST_MARKER.start\"\n", RunAs::executed);
+  write_init_file(initdb, "11-mark-end.sh", "#!/bin/sh\n: > \"$PGSEED_TEST_MARKER.end\"\n", RunAs::executed);
+  if (sourced) source_init_script(initdb);
   return initdb;
 }
 
@@ -943,7 +953,7 @@ TEST_CASE("a physical first start has the exact counts for the default and a cus
     const auto initdb = start.install_copy(physical_project().dumps());
     REQUIRE(fs::is_regular_file(initdb / "dev-seeded-latest.pgdata.tar.zst"));
     if (c.sourced) {
-      ::chmod((initdb / "10-pgseed-restore.sh").c_str(), 0644);
+      source_init_script(initdb);
       add_leftover_probe(initdb);
     }
     const auto result = start.run(initdb);
@@ -1145,7 +1155,7 @@ TEST_CASE("a physical unpack that fails falls back with one line, sourced or exe
     if (!c.path.empty()) env["PATH"] = c.path;
     FirstStart start(env);
     const auto initdb = start.install_copy(physical_project().dumps());
-    if (c.sourced) ::chmod((initdb / "10-pgseed-restore.sh").c_str(), 0644);
+    if (c.sourced) source_init_script(initdb);
     if (c.flip_byte) {
       std::fstream file(initdb / "dev-seeded-latest.pgdata.tar.zst", std::ios::in | std::ios::out | std::ios::binary);
       file.seekg(4096);
@@ -1179,11 +1189,11 @@ TEST_CASE("a physical unpack that fails falls back with one line, sourced or exe
 TEST_CASE("files an earlier init script put in PGDATA stay through a physical first start", "[integration][image][physical]") {
   FirstStart start;
   const auto initdb = start.install_copy(physical_project().dumps());
-  testing::write_text(initdb / "00-settings.sh",
-                      "#!/bin/sh\nset -e\nmkdir -p \"$PGDATA/conf.d\"\n"
-                      "printf \"work_mem = '7MB'\\n\" > \"$PGDATA/conf.d/extra.conf\"\n"
-                      "printf \"include_dir = 'conf.d'\\n\" >> \"$PGDATA/postgresql.conf\"\n");
-  ::chmod((initdb / "00-settings.sh").c_str(), 0755);
+  write_init_file(initdb, "00-settings.sh",
+                  "#!/bin/sh\nset -e\nmkdir -p \"$PGDATA/conf.d\"\n"
+                  "printf \"work_mem = '7MB'\\n\" > \"$PGDATA/conf.d/extra.conf\"\n"
+                  "printf \"include_dir = 'conf.d'\\n\" >> \"$PGDATA/postgresql.conf\"\n",
+                  RunAs::executed);
   const auto result = start.run(initdb);
   INFO(result.stderr_text);
   REQUIRE(result.ok());
@@ -1200,9 +1210,9 @@ TEST_CASE("a physical first start never writes POSTGRES_PASSWORD into the server
   const std::string password = "Zq7marker-'single' \"double\" back\\slash $HOME";
   FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", password}});
   const auto initdb = start.install_copy(physical_project().dumps());
-  testing::write_text(initdb / "00-log-everything.sh",
-                      "#!/bin/sh\nprintf \"log_statement = 'all'\\nlog_min_duration_statement = 0\\n\" >> \"$PGDATA/postgresql.conf\"\n");
-  ::chmod((initdb / "00-log-everything.sh").c_str(), 0755);
+  write_init_file(initdb, "00-log-everything.sh",
+                  "#!/bin/sh\nprintf \"log_statement = 'all'\\nlog_min_duration_statement = 0\\n\" >> \"$PGDATA/postgresql.conf\"\n",
+                  RunAs::executed);
   const auto result = start.run(initdb);
   INFO(result.stderr_text);
   REQUIRE(result.ok());
@@ -1222,8 +1232,7 @@ TEST_CASE("a physical first start never writes POSTGRES_PASSWORD into the server
 TEST_CASE("a physical first start sets the first line of POSTGRES_PASSWORD as the image's initdb does", "[integration][image][physical]") {
   FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "first-line\r\nsecond-line\n"}});
   const auto initdb = start.install_copy(physical_project().dumps());
-  testing::write_text(initdb / "00-md5.sh", "#!/bin/sh\nprintf \"password_encryption = md5\\n\" >> \"$PGDATA/postgresql.conf\"\n");
-  ::chmod((initdb / "00-md5.sh").c_str(), 0755);
+  write_init_file(initdb, "00-md5.sh", "#!/bin/sh\nprintf \"password_encryption = md5\\n\" >> \"$PGDATA/postgresql.conf\"\n", RunAs::executed);
   const auto result = start.run(initdb);
   INFO(result.stderr_text);
   REQUIRE(result.ok());
@@ -1310,6 +1319,23 @@ TEST_CASE("an image cluster initialised with other initdb options falls back to 
   }
 }
 
+// An archive an attacker changed: ENTRY (from CRAFT) appended to the installed physical snapshot, and
+// the metadata's size made to match, so that the archive is unpacked; its checksum does not match.
+void tamper_physical_archive(const fs::path& initdb, const fs::path& craft, const std::string& entry) {
+  const fs::path archive = initdb / "dev-seeded-latest.pgdata.tar.zst";
+  util::Command tamper;
+  tamper.argv = {"bash", "-c",
+                 "set -e; zstd -dcq \"$1\" > \"$2/a.tar\"; tar -rf \"$2/a.tar\" -C \"$2\" \"$3\"; zstd -qf \"$2/a.tar\" -o \"$1\"",
+                 "tamper", archive.string(), craft.string(), entry};
+  const auto tampered = util::run_command(tamper);
+  INFO(tampered.stderr_text);
+  REQUIRE(tampered.ok());
+  const fs::path metadata_file = initdb / "dev-seeded-latest.metadata.json";
+  auto document = nlohmann::json::parse(testing::read_text(metadata_file));
+  document["physical"]["sizeBytes"] = fs::file_size(archive);
+  testing::write_text(metadata_file, document.dump(2));
+}
+
 // The archive is unpacked before its checksum is compared (the hash runs beside the unpack), so
 // nothing that happens before the comparison may follow what the archive put in the staging
 // directory. GNU tar makes a symlink with an absolute target at the end of the unpack; a copy into
@@ -1318,21 +1344,10 @@ TEST_CASE("an image cluster initialised with other initdb options falls back to 
 TEST_CASE("a tampered physical archive writes nothing outside its staging directory before it is refused", "[integration][image][physical]") {
   FirstStart start;
   const auto initdb = start.install_copy(physical_project().dumps());
-  const fs::path archive = initdb / "dev-seeded-latest.pgdata.tar.zst";
   const fs::path target = start.work() / "data" / "pg_hba.conf";
   util::TemporaryDirectory craft("pgseed-craft-");
   fs::create_symlink(target, craft.path() / "postgresql.conf");
-  util::Command tamper;
-  tamper.argv = {"bash", "-c", "set -e; zstd -dcq \"$1\" > \"$2/a.tar\"; tar -rf \"$2/a.tar\" -C \"$2\" postgresql.conf; zstd -qf \"$2/a.tar\" -o \"$1\"",
-                 "tamper", archive.string(), craft.path().string()};
-  const auto tampered = util::run_command(tamper);
-  INFO(tampered.stderr_text);
-  REQUIRE(tampered.ok());
-  // The size matches, so that the archive is unpacked; the checksum does not.
-  const fs::path metadata_file = initdb / "dev-seeded-latest.metadata.json";
-  auto document = nlohmann::json::parse(testing::read_text(metadata_file));
-  document["physical"]["sizeBytes"] = fs::file_size(archive);
-  testing::write_text(metadata_file, document.dump(2));
+  tamper_physical_archive(initdb, craft.path(), "postgresql.conf");
   const auto result = start.run(initdb);
   INFO(result.stderr_text);
   CHECK(result.stderr_text.find("failed its checksum") != std::string::npos);
@@ -1349,19 +1364,9 @@ TEST_CASE("a tampered physical archive writes nothing outside its staging direct
 TEST_CASE("a tampered physical archive cannot hang the first start before it is refused", "[integration][image][physical]") {
   FirstStart start;
   const auto initdb = start.install_copy(physical_project().dumps());
-  const fs::path archive = initdb / "dev-seeded-latest.pgdata.tar.zst";
   util::TemporaryDirectory craft("pgseed-craft-");
-  util::Command tamper;
-  tamper.argv = {"bash", "-c",
-                 "set -e; mkfifo \"$2/PG_VERSION\"; zstd -dcq \"$1\" > \"$2/a.tar\"; tar -rf \"$2/a.tar\" -C \"$2\" PG_VERSION; zstd -qf \"$2/a.tar\" -o \"$1\"",
-                 "tamper", archive.string(), craft.path().string()};
-  const auto tampered = util::run_command(tamper);
-  INFO(tampered.stderr_text);
-  REQUIRE(tampered.ok());
-  const fs::path metadata_file = initdb / "dev-seeded-latest.metadata.json";
-  auto document = nlohmann::json::parse(testing::read_text(metadata_file));
-  document["physical"]["sizeBytes"] = fs::file_size(archive);
-  testing::write_text(metadata_file, document.dump(2));
+  REQUIRE(::mkfifo((craft.path() / "PG_VERSION").c_str(), 0600) == 0);
+  tamper_physical_archive(initdb, craft.path(), "PG_VERSION");
   // A hang is ended after 40 s (a physical start takes about one here), and is a failure.
   const std::string script = (initdb / "10-pgseed-restore.sh").string();
   const auto began = std::chrono::steady_clock::now();
@@ -1427,11 +1432,11 @@ TEST_CASE("a physical first start takes unusual POSTGRES_USER and POSTGRES_DB na
 TEST_CASE("an init script after a physical start can restart the temporary server with pg_ctl restart", "[integration][image][physical]") {
   FirstStart start(Env{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "appdb"}, {"POSTGRES_PASSWORD", "app-secret"}});
   const auto initdb = start.install_copy(physical_project().dumps());
-  testing::write_text(initdb / "20-restart.sh",
-                      "#!/bin/sh\nset -e\npg_ctl -D \"$PGDATA\" -m fast -w restart >/dev/null\n"
-                      "psql -v ON_ERROR_STOP=1 --no-psqlrc -At --username \"$POSTGRES_USER\" --dbname \"$POSTGRES_DB\" "
-                      "-c 'SELECT count(*) FROM pgseed_provenance' >/dev/null\n");
-  ::chmod((initdb / "20-restart.sh").c_str(), 0755);
+  write_init_file(initdb, "20-restart.sh",
+                  "#!/bin/sh\nset -e\npg_ctl -D \"$PGDATA\" -m fast -w restart >/dev/null\n"
+                  "psql -v ON_ERROR_STOP=1 --no-psqlrc -At --username \"$POSTGRES_USER\" --dbname \"$POSTGRES_DB\" "
+                  "-c 'SELECT count(*) FROM pgseed_provenance' >/dev/null\n",
+                  RunAs::executed);
   const auto result = start.run(initdb);
   INFO(result.stderr_text);
   REQUIRE(result.ok());
